@@ -1,0 +1,195 @@
+"""Run sgwatch's spiders in-process and summarise what they did.
+
+Scrapy's Twisted reactor cannot be restarted in one process, so :func:`run_crawl` runs once per
+process; the CLI and the tests start a fresh process for each crawl (``python -m crawler.runner``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import shutil
+import sys
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from scrapy import signals
+from scrapy.crawler import Crawler, CrawlerProcess
+from scrapy.settings import Settings as ScrapySettings
+from scrapy.spiders import Spider
+
+from core.config import Settings
+from core.errors import ConfigError
+from crawler.settings import jobdir_for, scrapy_settings
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_SPIDERS = ["un_sg", "un_press"]
+
+
+class ProgressExtension:
+    """Rich live line per crawl: responses, statements stored / merged / unchanged, skipped, pages per minute."""
+
+    _console: Any = None
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.started = time.monotonic()
+        self.last = 0.0
+        crawler.signals.connect(self.update, signal=signals.response_received)
+        crawler.signals.connect(self.update, signal=signals.item_scraped)
+        crawler.signals.connect(self.update, signal=signals.item_dropped)
+        crawler.signals.connect(self.closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ProgressExtension:
+        """Enabled by run_crawl(progress=True)."""
+        return cls(crawler)
+
+    def _line(self) -> str:
+        assert self.crawler.stats is not None and self.crawler.spider is not None
+        s = self.crawler.stats.get_stats()
+        elapsed = max(time.monotonic() - self.started, 1e-6)
+        fetched = int(s.get("response_received_count", 0))
+        skipped = sum(v for k, v in s.items() if k.startswith("sgwatch/skipped/"))
+        return (f"[bold]{self.crawler.spider.name}[/bold] fetched {fetched} "
+                f"| stored {s.get('sgwatch/stored', 0)} merged {s.get('sgwatch/merged', 0)} "
+                f"unchanged {s.get('sgwatch/unchanged', 0)} | skipped {skipped} "
+                f"| {fetched / elapsed * 60:.1f} pages/min")
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        """Print a status line at most once a second."""
+        now = time.monotonic()
+        if now - self.last < 1.0:
+            return
+        self.last = now
+        self._print(self._line())
+
+    def closed(self, spider: Spider, reason: str) -> None:
+        """Final line for the crawl."""
+        self._print(self._line() + f" | done ({reason})")
+
+    def _print(self, line: str) -> None:
+        if ProgressExtension._console is None:
+            from rich.console import Console
+
+            ProgressExtension._console = Console(stderr=True)
+        ProgressExtension._console.print(line)
+
+
+class JobdirCleanup:
+    """Remove a spider's JOBDIR after a finished crawl, so the next crawl is fresh (not 'all seen').
+
+    An interrupted crawl (Ctrl-C, page limit) keeps its JOBDIR and resumes where it stopped.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.jobdir = crawler.settings.get("JOBDIR")
+        crawler.signals.connect(self.closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> JobdirCleanup:
+        """Active whenever JOBDIR is set."""
+        return cls(crawler)
+
+    def closed(self, spider: Spider, reason: str) -> None:
+        """Delete the JOBDIR when the spider finished normally."""
+        if self.jobdir and reason == "finished":
+            shutil.rmtree(self.jobdir, ignore_errors=True)
+
+
+def _per_spider_settings(base: ScrapySettings, name: str) -> ScrapySettings:
+    s = base.copy()
+    jobdir = jobdir_for(base, name)
+    if jobdir:
+        s.set("JOBDIR", jobdir, priority="cmdline")
+    return s
+
+
+def summarize(stats: dict[str, Any]) -> dict[str, Any]:
+    """The summary of one spider's Scrapy stats: fetched, stored, merged, unchanged, skipped by reason."""
+    skipped = {k.split("/", 2)[2]: int(v) for k, v in stats.items() if k.startswith("sgwatch/skipped/")}
+    return {
+        "fetched": int(stats.get("response_received_count", 0)),
+        "items": int(stats.get("sgwatch/items", 0)),
+        "stored": int(stats.get("sgwatch/stored", 0)),
+        "inserted": int(stats.get("sgwatch/inserted", 0)),
+        "updated": int(stats.get("sgwatch/updated", 0)),
+        "merged": int(stats.get("sgwatch/merged", 0)),
+        "unchanged": int(stats.get("sgwatch/unchanged", 0)),
+        "skipped": dict(sorted(skipped.items())),
+        "robots_forbidden": int(stats.get("robotstxt/forbidden", 0)),
+        "finish_reason": stats.get("finish_reason"),
+    }
+
+
+def run_crawl(settings: Settings, spiders: list[str] | None = None, since: date | None = None,
+              progress: bool = True) -> dict[str, Any]:
+    """Crawl the named spiders in one CrawlerProcess (once per process) and return a summary.
+
+    Summary: {"spiders": {name: {fetched, stored, merged, unchanged, skipped: {reason: n}, ...}},
+    "totals": {...}}.
+    """
+    names = list(spiders) if spiders else list(DEFAULT_SPIDERS)
+    settings.ensure_dirs()
+    base = scrapy_settings(settings)
+    if progress:
+        ext = dict(base.getdict("EXTENSIONS"))
+        ext["crawler.runner.ProgressExtension"] = 900
+        base.set("EXTENSIONS", ext, priority="cmdline")
+    ext = dict(base.getdict("EXTENSIONS"))
+    ext["crawler.runner.JobdirCleanup"] = 950
+    base.set("EXTENSIONS", ext, priority="cmdline")
+
+    process = CrawlerProcess(base)
+    available = set(process.spider_loader.list())
+    unknown = [n for n in names if n not in available]
+    if unknown:
+        raise ConfigError(f"unknown spider(s) {', '.join(unknown)}; available: {', '.join(sorted(available))}")
+    crawlers: dict[str, Crawler] = {}
+    kwargs: dict[str, Any] = {"since": since.isoformat()} if since else {}
+    for i, name in enumerate(names):
+        # Own Crawler objects so each spider gets its own JOBDIR; the first one installs the reactor.
+        crawler = Crawler(process.spider_loader.load(name), _per_spider_settings(base, name), init_reactor=i == 0)
+        crawlers[name] = crawler
+        process.crawl(crawler, **kwargs)
+    process.start()
+
+    per = {name: summarize(c.stats.get_stats() if c.stats else {}) for name, c in crawlers.items()}
+    totals: dict[str, Any] = {k: sum(p[k] for p in per.values())
+                              for k in ("fetched", "items", "stored", "inserted", "updated", "merged", "unchanged",
+                                        "robots_forbidden")}
+    skipped: dict[str, int] = {}
+    for p in per.values():
+        for reason, n in p["skipped"].items():
+            skipped[reason] = skipped.get(reason, 0) + n
+    totals["skipped"] = dict(sorted(skipped.items()))
+    return {"spiders": per, "totals": totals}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m crawler.runner`: crawl with settings from the environment, print the summary as JSON."""
+    parser = argparse.ArgumentParser(prog="python -m crawler.runner", description="Crawl the UN SG sources.")
+    parser.add_argument("--spiders", nargs="+", default=DEFAULT_SPIDERS, help="spider names (default: both)")
+    parser.add_argument("--since", type=date.fromisoformat, default=None, help="only items on/after YYYY-MM-DD")
+    parser.add_argument("--no-progress", action="store_true", help="no live progress lines")
+    parser.add_argument("--summary-out", type=Path, default=None, help="also write the summary JSON here")
+    args = parser.parse_args(argv)
+    settings = Settings()
+    try:
+        summary = run_crawl(settings, args.spiders, since=args.since, progress=not args.no_progress)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    text = json.dumps(summary, indent=2, sort_keys=True)
+    if args.summary_out:
+        args.summary_out.write_text(text + "\n", encoding="utf-8")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
