@@ -87,20 +87,31 @@ def crawl(
     since: Annotated[str | None, typer.Option(help="Backfill listings back to this date (YYYY-MM-DD).")] = None,
     max_pages: Annotated[int | None, typer.Option(help="Stop after this many responses (0 = no limit).")] = None,
     data_dir: DataDir = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the crawl summary as JSON.")] = False,
     verbose: Verbose = False,
 ) -> None:
     """Crawl the UN sites (or the mirror the base-URL settings point to) into the store."""
-    _setup_logging(verbose)
     from crawler.runner import run_crawl
 
     settings = _settings(data_dir=data_dir, crawl_max_pages=max_pages)
     since_date = _parse_month(since) if since else None
     try:
-        summary = run_crawl(settings, spiders=spider or ["un_sg", "un_press"], since=since_date, progress=True)
+        summary = run_crawl(settings, spiders=spider or ["un_sg", "un_press"], since=since_date, progress=True,
+                            log_level="DEBUG" if verbose else None)
     except SgwatchError as exc:
         console.print(f"[red]Crawl failed:[/red] {exc}")
         raise typer.Exit(1) from exc
-    out.print_json(json.dumps(summary, default=str))
+    if as_json:
+        out.print_json(json.dumps(summary, default=str))
+        return
+    for name, s in summary["spiders"].items():
+        skipped = s["skipped"]
+        reasons = ", ".join(f"{n} {r}" for r, n in skipped.items())
+        console.print(f"{name}: {s['fetched']} pages fetched; {s['stored']} statements stored ({s['inserted']} new, "
+                      f"{s['updated']} updated, {s['merged']} merged as a second source, {s['unchanged']} "
+                      f"unchanged); {sum(skipped.values())} pages skipped" + (f" ({reasons})" if reasons else "")
+                      + (f"; {s['robots_forbidden']} links refused by robots.txt" if s["robots_forbidden"] else "")
+                      + f"; finished: {s['finish_reason']}")
 
 
 @app.command()

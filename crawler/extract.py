@@ -595,7 +595,7 @@ def symbol_from_press_key(key: str) -> str | None:
 
 def is_sg_press_key(key: str | None) -> bool:
     """True when a URL key names an SG or DSG statement series (SG/SM, DSG/SM)."""
-    return bool(key and re.fullmatch(r"(?:%s)\d+" % "|".join(PRESS_SG_PREFIXES), key))
+    return bool(key and re.fullmatch(r"(?:" + "|".join(PRESS_SG_PREFIXES) + r")\d+", key))
 
 
 def press_url_date(url: str) -> date | None:

@@ -18,6 +18,7 @@ from typing import Any
 
 from scrapy import signals
 from scrapy.crawler import Crawler, CrawlerProcess
+from scrapy.logformatter import LogFormatter
 from scrapy.settings import Settings as ScrapySettings
 from scrapy.spiders import Spider
 
@@ -31,14 +32,16 @@ DEFAULT_SPIDERS = ["un_sg", "un_press"]
 
 
 class ProgressExtension:
-    """Rich live line per crawl: responses, statements stored / merged / unchanged, skipped, pages per minute."""
+    """A rich progress bar per spider: pages fetched, statements stored / merged / unchanged, skipped, rate."""
 
-    _console: Any = None
+    _progress: Any = None  # one rich Progress shared by the spiders of this process
+    _open = 0
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.started = time.monotonic()
-        self.last = 0.0
+        self.task: Any = None
+        crawler.signals.connect(self.opened, signal=signals.spider_opened)
         crawler.signals.connect(self.update, signal=signals.response_received)
         crawler.signals.connect(self.update, signal=signals.item_scraped)
         crawler.signals.connect(self.update, signal=signals.item_dropped)
@@ -49,35 +52,64 @@ class ProgressExtension:
         """Enabled by run_crawl(progress=True)."""
         return cls(crawler)
 
-    def _line(self) -> str:
-        assert self.crawler.stats is not None and self.crawler.spider is not None
+    def _fields(self) -> dict[str, Any]:
+        assert self.crawler.stats is not None
         s = self.crawler.stats.get_stats()
         elapsed = max(time.monotonic() - self.started, 1e-6)
         fetched = int(s.get("response_received_count", 0))
         skipped = sum(v for k, v in s.items() if k.startswith("sgwatch/skipped/"))
-        return (f"[bold]{self.crawler.spider.name}[/bold] fetched {fetched} "
-                f"| stored {s.get('sgwatch/stored', 0)} merged {s.get('sgwatch/merged', 0)} "
-                f"unchanged {s.get('sgwatch/unchanged', 0)} | skipped {skipped} "
-                f"| {fetched / elapsed * 60:.1f} pages/min")
+        return {"completed": fetched, "stored": s.get("sgwatch/stored", 0), "merged": s.get("sgwatch/merged", 0),
+                "unchanged": s.get("sgwatch/unchanged", 0), "skipped": skipped,
+                "rate": f"{fetched / elapsed:.1f} pages/s"}
+
+    def opened(self, spider: Spider) -> None:
+        """Add this spider's bar (and start the display with the first spider)."""
+        from rich.console import Console
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        cls = ProgressExtension
+        if cls._progress is None:
+            cls._progress = Progress(
+                SpinnerColumn(), TextColumn("[bold]{task.description:<9}"),
+                TextColumn("{task.completed} pages fetched · {task.fields[stored]} stored, "
+                           "{task.fields[merged]} merged, {task.fields[unchanged]} unchanged · "
+                           "{task.fields[skipped]} skipped · {task.fields[rate]}"),
+                TimeElapsedColumn(), console=Console(stderr=True))
+            cls._progress.start()
+        cls._open += 1
+        self.task = cls._progress.add_task(spider.name, total=None, stored=0, merged=0, unchanged=0, skipped=0,
+                                           rate="")
 
     def update(self, *args: Any, **kwargs: Any) -> None:
-        """Print a status line at most once a second."""
-        now = time.monotonic()
-        if now - self.last < 1.0:
-            return
-        self.last = now
-        self._print(self._line())
+        """Refresh this spider's counts."""
+        if self.task is not None and ProgressExtension._progress is not None:
+            ProgressExtension._progress.update(self.task, **self._fields())
 
     def closed(self, spider: Spider, reason: str) -> None:
-        """Final line for the crawl."""
-        self._print(self._line() + f" | done ({reason})")
+        """Final counts; stop the display when the last spider closes."""
+        cls = ProgressExtension
+        if self.task is None or cls._progress is None:
+            return
+        cls._progress.update(self.task, description=f"{spider.name} ✓" if reason == "finished" else
+                             f"{spider.name} ({reason})", **self._fields())
+        cls._open -= 1
+        if cls._open == 0:
+            cls._progress.stop()
+            cls._progress = None
 
-    def _print(self, line: str) -> None:
-        if ProgressExtension._console is None:
-            from rich.console import Console
 
-            ProgressExtension._console = Console(stderr=True)
-        ProgressExtension._console.print(line)
+class QuietLogFormatter(LogFormatter):
+    """Scrapy's log lines in words, without dumping whole items into the log."""
+
+    def scraped(self, item: Any, response: Any, spider: Spider) -> Any:
+        """One short DEBUG line per statement."""
+        title = item.get("title") if isinstance(item, dict) else getattr(item, "title", "")
+        return {"level": logging.DEBUG, "msg": "Parsed a statement from %(url)s: %(title)s",
+                "args": {"url": getattr(response, "url", "?"), "title": title}}
+
+    def dropped(self, item: Any, exception: BaseException, response: Any, spider: Spider) -> Any:
+        """One INFO line saying which page was skipped and why."""
+        return {"level": logging.INFO, "msg": "%(why)s", "args": {"why": str(exception)}}
 
 
 class JobdirCleanup:
@@ -127,7 +159,7 @@ def summarize(stats: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_crawl(settings: Settings, spiders: list[str] | None = None, since: date | None = None,
-              progress: bool = True) -> dict[str, Any]:
+              progress: bool = True, log_level: str | None = None) -> dict[str, Any]:
     """Crawl the named spiders in one CrawlerProcess (once per process) and return a summary.
 
     Summary: {"spiders": {name: {fetched, stored, merged, unchanged, skipped: {reason: n}, ...}},
@@ -136,6 +168,9 @@ def run_crawl(settings: Settings, spiders: list[str] | None = None, since: date 
     names = list(spiders) if spiders else list(DEFAULT_SPIDERS)
     settings.ensure_dirs()
     base = scrapy_settings(settings)
+    base.set("LOG_FORMATTER", "crawler.runner.QuietLogFormatter", priority="cmdline")
+    # With a live progress bar, only warnings (skipped pages, errors) are logged unless asked otherwise.
+    base.set("LOG_LEVEL", log_level or ("WARNING" if progress else "INFO"), priority="cmdline")
     if progress:
         ext = dict(base.getdict("EXTENSIONS"))
         ext["crawler.runner.ProgressExtension"] = 900
@@ -145,6 +180,7 @@ def run_crawl(settings: Settings, spiders: list[str] | None = None, since: date 
     base.set("EXTENSIONS", ext, priority="cmdline")
 
     process = CrawlerProcess(base)
+    logging.getLogger("trafilatura").setLevel(logging.ERROR)  # its fallback chatter is not news to a user
     available = set(process.spider_loader.list())
     unknown = [n for n in names if n not in available]
     if unknown:

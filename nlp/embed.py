@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import sqlite3
 import threading
 from collections.abc import Callable, Sequence
@@ -58,7 +59,11 @@ class Embedder:
             with self._lock:
                 if self._model is None:
                     from sentence_transformers import SentenceTransformer
+                    from transformers.utils import logging as hf_logging
 
+                    # A local load takes a second: no download bars or INFO lines for it.
+                    hf_logging.disable_progress_bar()
+                    logging.getLogger("sentence_transformers").setLevel(logging.WARNING)
                     self._model = SentenceTransformer(
                         self._model_path(), device="cpu", local_files_only=True
                     )

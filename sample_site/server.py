@@ -112,8 +112,8 @@ def _start(root: Path) -> tuple[ThreadingHTTPServer, str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(root))
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, name=f"sample-{root.name}", daemon=True).start()
-    host, port = server.server_address[:2]
-    return server, f"http://{host}:{port}"
+    port = server.server_address[1]
+    return server, f"http://127.0.0.1:{port}"
 
 
 @contextmanager
