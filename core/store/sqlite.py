@@ -84,7 +84,11 @@ def _lex(q: str) -> tuple[list[tuple[str, Any]], bool]:
     i, n = 0, len(q)
     while i < n:
         c = q[i]
-        if c.isspace() or c in "()":
+        if c.isspace():
+            i += 1
+            continue
+        if c in "()":
+            tokens.append(("paren", c))
             i += 1
             continue
         if c == '"':
@@ -120,12 +124,104 @@ def _fallback(tokens: list[tuple[str, Any]]) -> str | None:
     return " AND ".join(_quote([w], False) for w in words) or None
 
 
-def to_fts5_query(q: str) -> str | None:
-    """Translate a user query into a safe FTS5 expression (None when it has no searchable words).
+class _Malformed(Exception):
+    """The user's query does not parse; the caller degrades to plain words."""
 
-    Supported: bare terms (ANDed), "quoted phrases", upper-case AND / OR / NOT between operands, and a
-    trailing * for prefix search. Everything else is punctuation. Malformed input (an unbalanced quote,
-    a leading/trailing/doubled operator) degrades to the plain AND of its quoted words.
+
+class _Parser:
+    """Recursive descent over lexed tokens: or := and (OR and)*; and := [NOT] unit ([AND] [NOT] unit)*;
+    unit := operand | ( or ).  Output is FTS5 syntax built only from quoted words and operators."""
+
+    def __init__(self, tokens: list[tuple[str, Any]]) -> None:
+        self.tokens, self.i = tokens, 0
+
+    def peek(self) -> tuple[str, Any] | None:
+        return self.tokens[self.i] if self.i < len(self.tokens) else None
+
+    def take(self) -> tuple[str, Any]:
+        tok = self.tokens[self.i]
+        self.i += 1
+        return tok
+
+    def parse(self) -> str | None:
+        expr = self.or_expr()
+        if self.peek() is not None:
+            raise _Malformed
+        return expr
+
+    def or_expr(self) -> str | None:
+        parts = [self.and_expr()]
+        while self.peek() == ("op", "OR"):
+            self.take()
+            parts.append(self.and_expr())
+        kept = [p for p in parts if p is not None]
+        if len(kept) == 1:
+            return kept[0]
+        return " OR ".join(_group(p) for p in kept) if kept else None
+
+    def and_expr(self) -> str | None:
+        positive: list[str | None] = []
+        negative: list[str | None] = []
+        while True:
+            tok = self.peek()
+            if tok == ("op", "AND"):
+                if not positive and not negative:
+                    raise _Malformed  # a leading AND
+                self.take()
+                tok = self.peek()
+            negate = tok == ("op", "NOT")
+            if negate:
+                self.take()
+                tok = self.peek()
+            if tok is None or tok[0] == "op" or tok == ("paren", ")"):
+                if negate or (positive or negative) and self.tokens[self.i - 1] == ("op", "AND"):
+                    raise _Malformed  # an operator with nothing after it
+                break
+            (negative if negate else positive).append(self.unit())
+        pos = [p for p in positive if p is not None]
+        if not pos and not negative:
+            raise _Malformed
+        if not pos:
+            return None  # only exclusions: nothing to search for, so nothing matches
+        expr = pos[0] if len(pos) == 1 else " AND ".join(_group(p) for p in pos)
+        for n in negative:
+            if n is not None:
+                expr = f"{_group(expr)} NOT {_group(n)}"
+        return expr
+
+    def unit(self) -> str | None:
+        kind, val = self.take()
+        if kind == "operand":
+            return _quote(val[0], val[1])
+        if (kind, val) == ("paren", "("):
+            inner = self.or_expr()
+            if self.peek() != ("paren", ")"):
+                raise _Malformed
+            self.take()
+            return inner
+        raise _Malformed
+
+
+def _group(expr: str) -> str:
+    """Parenthesise an expression with an operator at its top level (operands and groups need none)."""
+    depth, quoted = 0, False
+    for c in expr:
+        if c == '"':
+            quoted = not quoted
+        elif not quoted and c in "()":
+            depth += 1 if c == "(" else -1
+        elif not quoted and depth == 0 and c == " ":
+            return f"({expr})"
+    return expr
+
+
+def to_fts5_query(q: str) -> str | None:
+    """Translate a user query into a safe FTS5 expression (None when it has nothing to search for).
+
+    Supported: bare terms (ANDed), "quoted phrases", upper-case AND / OR / NOT (also AND NOT), parentheses,
+    and a trailing * for prefix search. Everything else is punctuation. A query made only of exclusions
+    (NOT x) has nothing to search for and matches nothing. Malformed input (an unbalanced quote or
+    parenthesis, a dangling operator) degrades to the plain AND of its quoted words.
     """
     q = _CONTROL.sub(" ", q)
     tokens, ok = _lex(q)
@@ -133,20 +229,10 @@ def to_fts5_query(q: str) -> str | None:
     if operands == 0:
         return None
     if ok and operands <= _MAX_TERMS:
-        parts: list[str] = []
-        expect_operand = True
-        for kind, val in tokens:
-            if kind == "op":
-                if expect_operand:
-                    ok = False
-                    break
-                parts.append(val)
-                expect_operand = True
-            else:
-                parts.append(_quote(val[0], val[1]))
-                expect_operand = False
-        if ok and not expect_operand:
-            return " ".join(parts)
+        try:
+            return _Parser(tokens).parse()
+        except _Malformed:
+            pass
     return _fallback(tokens)
 
 

@@ -243,6 +243,9 @@ def corpus(store: Store) -> Store:
     ("journalists AND reprisals", {"DEFENDERS"}),
     ("reprisals OR climate", {"DEFENDERS", "CLIMATE"}),
     ("journalists NOT reprisals", {"PEACE"}),
+    ("journalists AND NOT reprisals", {"PEACE"}),  # AND NOT is NOT, never an AND of the excluded word
+    ("NOT reprisals", set()),  # only an exclusion: nothing to search for
+    ("defenders AND (reprisals OR peace)", {"DEFENDERS", "PEACE"}),
     ("defen*", {"DEFENDERS", "PEACE"}),
     ("acceler*", {"CLIMATE"}),
     ("accelerat", set()),  # no prefix without the star

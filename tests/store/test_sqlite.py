@@ -16,21 +16,27 @@ from tests.store.factory import statement
 
 
 @pytest.mark.parametrize(("q", "expected"), [
-    ("human rights", '"human" "rights"'),
+    ("human rights", '"human" AND "rights"'),
     ('"civic space" AND reprisals', '"civic space" AND "reprisals"'),
-    ("a OR b NOT c", '"a" OR "b" NOT "c"'),
+    ("a OR b NOT c", '"a" OR ("b" NOT "c")'),
+    ("x AND NOT y", '"x" NOT "y"'),
+    ("NOT y x", '"x" NOT "y"'),
+    ("a AND (b OR c)", '"a" AND ("b" OR "c")'),
+    ("(a OR b) NOT (c OR d)", '("a" OR "b") NOT ("c" OR "d")'),
+    ("NOT x", None),  # only an exclusion: nothing to search for, nothing matches
     ("defend*", '"defend"*'),
     ('"human rights"*', '"human rights"*'),
     ("human-rights", '"human rights"'),
-    ("and or not", '"and" "or" "not"'),  # lower-case operators are words
+    ("and or not", '"and" AND "or" AND "not"'),  # lower-case operators are words
     # Malformed: plain AND of quoted words.
-    ("NOT x", '"x"'),
+    ("((a", '"a"'),
+    ("a)", '"a"'),
     ("x AND", '"x"'),
     ("x AND OR y", '"x" AND "y"'),
     ('"open phrase', '"open" AND "phrase"'),
-    ("NEAR(a b, 3)", '"NEAR" "a" "b" "3"'),
-    ("x\x00y", '"x" "y"'),
-    ("'; DROP TABLE statements; --", '"DROP" "TABLE" "statements"'),
+    ("NEAR(a b, 3)", '"NEAR" AND ("a" AND "b" AND "3")'),
+    ("x\x00y", '"x" AND "y"'),
+    ("'; DROP TABLE statements; --", '"DROP" AND "TABLE" AND "statements"'),
     ("*", None),
     ("AND OR", None),
     ("", None),
