@@ -457,6 +457,12 @@ def is_media_line(line: str) -> bool:
     return bool(_MEDIA_LINE.search(normalize_inline(line)))
 
 
+def is_all_english_note(line: str) -> bool:
+    """True for '[All-English version; scroll down for bilingual, as delivered version]' (a bilingual page's note)."""
+    t = normalize_inline(line).lower()
+    return bool(re.match(r"^\[\s*all[- ]english\b", t)) and "bilingual" in t
+
+
 def delivery_status_of(text: str) -> str | None:
     """'as_delivered' / 'as_prepared' from a note such as '[Bilingual, as delivered]' or 'as prepared for delivery'."""
     t = normalize_inline(text).lower()
@@ -756,3 +762,70 @@ def press_delivery_date(lead: PressLead, release: date | None) -> date | None:
             d = _mkdate(release.year + 1, lead.observance_month, lead.observance_day)
         return d
     return release if lead.today else None
+
+
+# --- press.un.org: followed series, noon briefings, "not available in English" ---
+
+_FOLLOWED_PRESS_KEY = re.compile(r"(?:sgsm|dsgsm)\d+|db\d{6}")
+_NOT_ENGLISH = re.compile(r"not available in English\W+(?:For the French text,? )?(?:please )?see\s+"
+                          r"((?:https?://)?[\w.\-]+/[\w/.\-]+?\.doc\.htm)", re.IGNORECASE)
+_BRIEFING_BY = re.compile(r"briefing by\s+([^,]+?),\s+(?:Deputy\s+)?(Spokesman|Spokesperson|Spokeswoman)", re.IGNORECASE)
+
+
+def is_followed_press_key(key: str | None) -> bool:
+    """True for the press.un.org series the crawler fetches: SG/SM, DSG/SM and noon briefings (db*)."""
+    return bool(key and _FOLLOWED_PRESS_KEY.fullmatch(key))
+
+
+def is_noon_briefing_key(key: str | None) -> bool:
+    """True for a noon-briefing URL key ('db251028')."""
+    return bool(key and re.fullmatch(r"db\d{6}", key))
+
+
+def not_in_english_link(text: str) -> str | None:
+    """The French URL of a 'not available in English. For the French text, please see ...' page, absolute."""
+    m = _NOT_ENGLISH.search(normalize_inline(text))
+    if not m:
+        return None
+    link = m.group(1)
+    return link if link.startswith("http") else "https://" + link
+
+
+def briefing_speaker(lead: str) -> str | None:
+    """The Spokesperson named in a noon-briefing lead ('... briefing by Stéphane Dujarric, Spokesman ...')."""
+    m = _BRIEFING_BY.search(normalize_inline(lead))
+    return canonical_speaker(m.group(1).strip()) if m else None
+
+
+# --- page text shape (markup-independent) ---
+
+_CHROME = "ancestor::nav or ancestor::footer or ancestor::script or ancestor::style or ancestor::noscript"
+
+
+def page_lines(html: str, limit: int = 60) -> list[str]:
+    """The first visible text lines of a page body, one per text node, without navigation/footer/script text.
+
+    The markup-independent view of a page's header: whatever a redesign calls its blocks, the date line,
+    symbol line and speaker line are still lines of text above the body.
+    """
+    from parsel import Selector
+
+    sel = Selector(text=html)
+    out: list[str] = []
+    for node in sel.xpath(f"//body//text()[not({_CHROME})]"):
+        line = normalize_inline(node.get())
+        if line:
+            out.append(line)
+            if len(out) >= limit:
+                break
+    return out
+
+
+def shape_date(lines: list[str], before: str | None = None) -> tuple[date | None, int]:
+    """(date, index) of the first 'D Month YYYY' / ISO date line among ``lines`` (before the line ``before``)."""
+    for i, line in enumerate(lines):
+        if before is not None and line == before:
+            break
+        if len(line) <= 40 and (is_date_line(line) or parse_press_date_line(line)):
+            return parse_date(line), i
+    return None, -1

@@ -7,7 +7,11 @@
   ``"generic"`` (the main-text extractor);
 * a *skipped page*: ``SkippedPage(url=..., source=..., reason=..., detail=...)`` for a page that is not a
   statement (error page, empty body, binary, maintenance page, not English ...). The pipeline records
-  it in the store's crawl log, counts it in the Scrapy stats, and drops it.
+  it in the store's crawl log, counts it in the Scrapy stats, marks it done in the crawl state (or failed,
+  to be retried next run, when ``retry``), and drops it.
+
+A statement item carries ``crawl_key``, the frontier key of its request; the writer pipeline marks that key
+done only once the statement is committed (``crawler.state``).
 """
 
 from __future__ import annotations
@@ -33,3 +37,5 @@ class SkippedPage:
     source: str  # "un.org/sg" | "press.un.org"
     reason: str  # one of SKIP_REASONS
     detail: str = ""
+    key: str | None = None  # the crawl-state frontier key of the request (None for links never fetched)
+    retry: bool = False  # a transient failure (5xx, network): fetch again in the next run

@@ -54,6 +54,7 @@ def normalise_item(item: dict[str, Any]) -> dict[str, Any]:
     ]
     out["symbols"] = [x.normalize_inline(s) for s in out.get("symbols") or [] if s]
     out.pop("id", None)
+    out.pop("crawl_key", None)
     out["url"] = x.canonical_url(out["url"]) if out.get("url") else ""
     out["id"] = statement_id_for(out["url"])
     out["fingerprint"] = body_fingerprint(out["text"])
@@ -70,12 +71,31 @@ class _StorePipeline:
         self.settings = settings
         self.stats = stats
         self.store: Store | None = None
+        self.crawler: Crawler | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Any:
         """Build from the crawler's SGWATCH_SETTINGS and stats."""
         assert crawler.stats is not None
-        return cls(sgwatch_settings(crawler), crawler.stats)
+        pipe = cls(sgwatch_settings(crawler), crawler.stats)
+        pipe.crawler = crawler
+        return pipe
+
+    def _crawl_state(self) -> Any:
+        """The running spider's CrawlState (None in tests without a crawl)."""
+        spider = getattr(self.crawler, "spider", None) if self.crawler is not None else None
+        return getattr(spider, "crawl_state", None)
+
+    def _pending_keys(self) -> dict[str, list[str]]:
+        """Statement id -> frontier keys waiting for that statement's commit (shared by both pipelines)."""
+        spider = getattr(self.crawler, "spider", None) if self.crawler is not None else None
+        if spider is None:
+            return {}
+        keys: dict[str, list[str]] | None = getattr(spider, "sgwatch_pending_keys", None)
+        if keys is None:
+            keys = {}
+            spider.sgwatch_pending_keys = keys
+        return keys
 
     def open_spider(self, spider: Spider | None = None) -> None:
         """Open the store (creating the data directory)."""
@@ -110,6 +130,13 @@ class ValidationPipeline(_StorePipeline):
             if d:
                 month = d.strftime("%Y-%m")
             self._event(item.source, item.url, "skipped", reason=item.reason, month=month)
+            state = self._crawl_state()
+            if state is not None and item.key:
+                if item.retry:
+                    attempts = state.failed(item.key)
+                    logger.info("%s failed (%s), attempt %d: fetched again next run", item.url, item.detail, attempts)
+                else:
+                    state.done(item.key)
             raise DropItem(f"skipped {item.url}: {item.reason} {item.detail}".rstrip(), log_level="INFO")
         if isinstance(item, Statement):
             return item
@@ -125,8 +152,13 @@ class ValidationPipeline(_StorePipeline):
             self.stats.inc_value("sgwatch/skipped/invalid")
             url = str(item.get("url") or "")
             self._event(str(item.get("source") or "unknown"), url, "skipped", reason="invalid")
+            state = self._crawl_state()
+            if state is not None and item.get("crawl_key"):
+                state.done(item["crawl_key"])  # a malformed page stays malformed; do not loop on it
             logger.warning("invalid statement item %s: %s", url, exc)
             raise DropItem(f"invalid statement {url}: {exc}") from exc
+        if item.get("crawl_key"):
+            self._pending_keys().setdefault(statement.id, []).append(item["crawl_key"])
         if statement.fetched_at is None:
             statement = statement.model_copy(update={"fetched_at": datetime.now(UTC)})
         # The statement's own source reference carries its per-site title/date (kept when merged).
@@ -148,8 +180,10 @@ class StoreWriterPipeline(_StorePipeline):
     def from_crawler(cls, crawler: Crawler) -> StoreWriterPipeline:
         """Build from the crawler's settings (batch size SGWATCH_STORE_BATCH)."""
         assert crawler.stats is not None
-        return cls(sgwatch_settings(crawler), crawler.stats,
+        pipe = cls(sgwatch_settings(crawler), crawler.stats,
                    batch_size=max(1, crawler.settings.getint("SGWATCH_STORE_BATCH", 20)))
+        pipe.crawler = crawler
+        return pipe
 
     def process_item(self, item: Statement, spider: Spider | None = None) -> Statement:
         """Buffer a statement; flush when the batch is full."""
@@ -170,13 +204,20 @@ class StoreWriterPipeline(_StorePipeline):
         self.stats.inc_value("sgwatch/stored", result.inserted + result.updated)
         self.stats.inc_value("sgwatch/merged", result.merged)
         self.stats.inc_value("sgwatch/unchanged", result.unchanged)
+        state = self._crawl_state()
+        pending = self._pending_keys()
         for st in batch:
             self._event(st.source, st.url, "stored", month=st.month, extraction=st.extraction)
+            # Only now, with the statement committed, is its page done: a crawl killed before this line
+            # fetches the page again on resume.
+            for key in pending.pop(st.id, []):
+                if state is not None:
+                    state.done(key)
         logger.info("store: %d statements (%d new, %d updated, %d merged, %d unchanged)",
                     len(batch), result.inserted, result.updated, result.merged, result.unchanged)
 
     def close_spider(self, spider: Spider | None = None) -> None:
-        """Flush what is left, then close the store."""
+        """Flush what is left, then close the store (before the spider's crawl state closes)."""
         try:
             self.flush()
         finally:

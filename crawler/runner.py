@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import shutil
 import sys
 import time
 from datetime import date
@@ -24,7 +23,7 @@ from scrapy.spiders import Spider
 
 from core.config import Settings
 from core.errors import ConfigError
-from crawler.settings import jobdir_for, scrapy_settings
+from crawler.settings import scrapy_settings
 
 logger = logging.getLogger(__name__)
 
@@ -112,33 +111,9 @@ class QuietLogFormatter(LogFormatter):
         return {"level": logging.INFO, "msg": "%(why)s", "args": {"why": str(exception)}}
 
 
-class JobdirCleanup:
-    """Remove a spider's JOBDIR after a finished crawl, so the next crawl is fresh (not 'all seen').
-
-    An interrupted crawl (Ctrl-C, page limit) keeps its JOBDIR and resumes where it stopped.
-    """
-
-    def __init__(self, crawler: Crawler) -> None:
-        self.jobdir = crawler.settings.get("JOBDIR")
-        crawler.signals.connect(self.closed, signal=signals.spider_closed)
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> JobdirCleanup:
-        """Active whenever JOBDIR is set."""
-        return cls(crawler)
-
-    def closed(self, spider: Spider, reason: str) -> None:
-        """Delete the JOBDIR when the spider finished normally."""
-        if self.jobdir and reason == "finished":
-            shutil.rmtree(self.jobdir, ignore_errors=True)
-
-
 def _per_spider_settings(base: ScrapySettings, name: str) -> ScrapySettings:
-    s = base.copy()
-    jobdir = jobdir_for(base, name)
-    if jobdir:
-        s.set("JOBDIR", jobdir, priority="cmdline")
-    return s
+    # No JOBDIR: its queue and seen-set do not survive kill -9; crawler.state keeps a durable frontier instead.
+    return base.copy()
 
 
 def summarize(stats: dict[str, Any]) -> dict[str, Any]:
@@ -154,6 +129,11 @@ def summarize(stats: dict[str, Any]) -> dict[str, Any]:
         "unchanged": int(stats.get("sgwatch/unchanged", 0)),
         "skipped": dict(sorted(skipped.items())),
         "robots_forbidden": int(stats.get("robotstxt/forbidden", 0)),
+        "not_modified": int(stats.get("sgwatch/not_modified", 0)),
+        "run": int(stats.get("sgwatch/frontier/run", 0)),
+        "resumed": bool(stats.get("sgwatch/frontier/resumed", 0)),
+        "frontier": {k.rsplit("/", 1)[1]: int(v) for k, v in stats.items()
+                     if k.startswith("sgwatch/frontier/") and k.rsplit("/", 1)[1] in ("pending", "done", "failed")},
         "finish_reason": stats.get("finish_reason"),
     }
 
@@ -175,9 +155,6 @@ def run_crawl(settings: Settings, spiders: list[str] | None = None, since: date 
         ext = dict(base.getdict("EXTENSIONS"))
         ext["crawler.runner.ProgressExtension"] = 900
         base.set("EXTENSIONS", ext, priority="cmdline")
-    ext = dict(base.getdict("EXTENSIONS"))
-    ext["crawler.runner.JobdirCleanup"] = 950
-    base.set("EXTENSIONS", ext, priority="cmdline")
 
     process = CrawlerProcess(base)
     logging.getLogger("trafilatura").setLevel(logging.ERROR)  # its fallback chatter is not news to a user
@@ -188,7 +165,7 @@ def run_crawl(settings: Settings, spiders: list[str] | None = None, since: date 
     crawlers: dict[str, Crawler] = {}
     kwargs: dict[str, Any] = {"since": since.isoformat()} if since else {}
     for i, name in enumerate(names):
-        # Own Crawler objects so each spider gets its own JOBDIR; the first one installs the reactor.
+        # Own Crawler objects so each spider's stats can be read afterwards; the first one installs the reactor.
         crawler = Crawler(process.spider_loader.load(name), _per_spider_settings(base, name), init_reactor=i == 0)
         crawlers[name] = crawler
         process.crawl(crawler, **kwargs)

@@ -12,7 +12,6 @@ from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-import scrapy
 from parsel import Selector
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
@@ -23,11 +22,13 @@ from twisted.python.failure import Failure
 from core.config import Settings
 from crawler import extract as x
 from crawler.items import SkippedPage
+from crawler.state import FrontierSpider
 
 SOURCE = "un.org/sg"
 PUBLIC_BASE = x.PUBLIC_BASES[SOURCE]
 LISTING_PATH = "/sg/en/content/ossg/latest-statements"
 RSS_PATH = "/sg/en/rss.xml"
+SPOKESPERSON_RSS_PATH = "/sg/en/spokesperson/rss.asp"
 
 DETAIL_PATH = re.compile(
     r"^/sg/en/content/(?P<owner>sg|deputy-secretary-general|former-secretary-general)/"
@@ -137,6 +138,7 @@ def parse_detail_html(html: str, url: str, site_base: str) -> dict[str, Any] | S
             ext["title"] = "generic"
     title, notes = x.clean_title(raw_title) if raw_title else ("", {})
     status: str | None = notes.get("delivery_status")
+    all_english = False
     i = 0
     while i < min(len(paragraphs), _SHAPE_SCAN):
         p = paragraphs[i]
@@ -157,12 +159,39 @@ def parse_detail_html(html: str, url: str, site_base: str) -> dict[str, Any] | S
                 ext["speaker"] = "text_shape"
         elif x.is_media_line(p):
             status = status or x.delivery_status_of(p)
+            all_english = all_english or x.is_all_english_note(p)
         else:
             break
         i += 1
     paragraphs = paragraphs[i:]
 
+    if release is None or speaker is None:
+        # The markup gave neither: read the page's header lines (place, date, byline) whatever their classes.
+        lines = x.page_lines(html)
+        first_body = paragraphs[0] if paragraphs else None
+        if release is None:
+            found, idx = x.shape_date(lines, before=first_body)
+            if found:
+                release, ext["release_date"] = found, "text_shape"
+                prev = lines[idx - 1] if idx > 0 else ""
+                if (location is None and prev and len(prev) <= 80 and not prev.endswith((".", ":"))
+                        and x.clean_title(prev)[0] != title and x.parse_speaker_line(prev) is None):
+                    location, ext["location"] = prev, "text_shape"
+        if speaker is None:
+            for line in lines:
+                if first_body is not None and line == first_body:
+                    break
+                if (parsed_line := x.parse_speaker_line(line)) is not None:
+                    speaker, role = parsed_line[0], parsed_line[1] or role
+                    ext["speaker"] = "text_shape"
+                    break
+
     english, translations = x.split_languages(paragraphs)
+    if all_english:
+        # "[All-English version; scroll down for bilingual, as delivered version]": the part after the
+        # separator is the same speech in two languages, not a French version of it.
+        english = x.split_language_blocks(paragraphs)[0]
+        translations = []
     text = x.join_paragraphs(english)
     if not title or not text:
         return SkippedPage(url=canon, source=SOURCE, reason="empty_body",
@@ -186,7 +215,8 @@ def parse_detail_html(html: str, url: str, site_base: str) -> dict[str, Any] | S
         speaker = x.sg_for_date(release or u_date)
         ext["speaker"] = "text_shape"
     if role is None:
-        role = OWNER_ROLES.get(owner)
+        # A note to correspondents is issued by the Spokesperson's office (about, not by, the SG).
+        role = "Spokesperson" if doc_type == "note_to_correspondents" else OWNER_ROLES.get(owner)
     ext["speaker_role"] = "text_shape"
 
     delivery = release if doc_type in ("speech", "press_encounter") else None
@@ -212,15 +242,54 @@ def parse_detail_html(html: str, url: str, site_base: str) -> dict[str, Any] | S
     }
 
 
-class UnSgSpider(scrapy.Spider):
-    """www.un.org/sg: RSS feed and the paginated latest-statements listing, then detail pages."""
+def listing_entries(response: Response) -> list[tuple[str | None, str, date | None, str | None, str]]:
+    """(href, title, date, venue, path) of each listing item: Drupal view rows, else any detail link on the page.
+
+    The fallback ("generic") reads every link to a dated statement URL and takes the date from the text of
+    the link's list item or paragraph, so a redesigned listing still pages and still finds its items.
+    """
+    out: list[tuple[str | None, str, date | None, str | None, str]] = []
+    for row in response.css(".view-content .views-row"):
+        parsed = x.parse_listing_line(_first(row, ".views-field-field-statement-date"))
+        out.append((row.css(".views-field-title a::attr(href)").get(), _first(row, ".views-field-title"),
+                    parsed[0] if parsed else None, parsed[1] if parsed else None, "selector"))
+    if out:
+        return out
+    seen: set[str] = set()
+    for a in response.css("main a[href], body a[href]"):
+        href = a.attrib.get("href", "")
+        absolute = response.urljoin(href)
+        if not DETAIL_PATH.match(urlsplit(absolute).path) or absolute in seen:
+            continue
+        seen.add(absolute)
+        container = a.xpath("ancestor::*[self::li or self::p or self::tr or self::article or self::div][1]")
+        around = x.normalize_inline(" ".join(container.css("::text").getall())) if container else ""
+        out.append((href, x.normalize_inline(" ".join(a.css("::text").getall())), x.parse_date(around) or
+                    x.url_date(absolute), None, "generic"))
+    return out
+
+
+def is_last_listing_page(response: Response) -> bool:
+    """True when the page has a pager without a "next" link (the listing's last page).
+
+    A page without any pager (a redesign, or a one-page listing) is not known to be the last: paging then
+    stops at the first page with no items.
+    """
+    pager = response.css("ul.pager, nav.pager, .item-list .pager, nav[role=navigation] ul.pager__items")
+    if not pager:
+        return False
+    return not response.css('li.pager-next a, li.pager__item--next a, a[rel="next"]')
+
+
+class UnSgSpider(FrontierSpider):
+    """www.un.org/sg: both RSS feeds and the paginated latest-statements listing, then detail pages."""
 
     name = "un_sg"
     source = SOURCE
 
     def __init__(self, since: str | date | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.since: date | None = x.parse_date(since) if isinstance(since, str) else since
+        self.since = x.parse_date(since) if isinstance(since, str) else since
         self.sg_settings: Settings = Settings()
         self.base = self.sg_settings.un_sg_base_url.rstrip("/")
 
@@ -235,18 +304,32 @@ class UnSgSpider(scrapy.Spider):
         return spider
 
     # --- requests ---
-    def _detail_request(self, link: str, **meta: Any) -> Request:
-        return Request(x.fetch_url(link, self.base, PUBLIC_BASE), callback=self.parse_detail,
-                       errback=self.on_error, meta=meta)
+    def _key(self, link: str) -> str:
+        return x.canonical_url(link, site_base=self.base, public_base=PUBLIC_BASE)
 
-    def _listing_request(self, page: int) -> Request:
+    def _detail_request(self, link: str, **meta: Any) -> Request | None:
+        request = Request(x.fetch_url(link, self.base, PUBLIC_BASE), callback=self.parse_detail,
+                          errback=self.on_error, meta=meta)
+        return self.track(request, self._key(link), "detail")
+
+    def _listing_request(self, page: int) -> Request | None:
         url = f"{self.base}{LISTING_PATH}" + (f"?page={page}" if page else "")
-        return Request(url, callback=self.parse_listing, errback=self.on_error, cb_kwargs={"page": page})
+        # The first page is asked for conditionally unless a backfill must walk the listing anyway.
+        request = Request(url, callback=self.parse_listing, errback=self.on_error, cb_kwargs={"page": page},
+                          meta={"conditional": page == 0 and not self.backfill_active})
+        return self.track(request, f"listing:{LISTING_PATH}?page={page}", "listing")
 
     def start_requests(self) -> Iterator[Request]:
-        """The RSS feed first (freshest), then the listing's first page."""
-        yield Request(f"{self.base}{RSS_PATH}", callback=self.parse_rss, errback=self.on_error, priority=10)
-        yield self._listing_request(0)
+        """Unfinished pages of an interrupted run, the RSS feeds (freshest), then the listing's first page."""
+        if self.crawl_state is None and getattr(self, "crawler", None) is not None:
+            self.open_state(self.sg_settings.crawl_state_dir)
+        yield from self.resumed_requests()
+        for path in (RSS_PATH, SPOKESPERSON_RSS_PATH):
+            yield Request(f"{self.base}{path}", callback=self.parse_rss, errback=self.on_error, priority=10,
+                          meta={"conditional": True}, dont_filter=True)
+        first = self._listing_request(0)
+        if first is not None:
+            yield first
 
     async def start(self) -> Any:  # Scrapy >= 2.13 entry point
         """Same requests as start_requests()."""
@@ -255,11 +338,17 @@ class UnSgSpider(scrapy.Spider):
 
     # --- callbacks ---
     def parse_rss(self, response: Response) -> Iterator[Request]:
-        """Follow each feed item's link (published on or after `since`)."""
+        """Follow each feed item's link (published on or after `since`); relative links and DD/MM/YYYY dates too."""
+        if response.status == 304:
+            self._stat("sgwatch/not_modified")
+            return
         if not isinstance(response, TextResponse):
             return
-        response.selector.remove_namespaces()
-        for item in response.xpath("//item"):
+        # Parse as XML whatever the Content-Type: rss.asp can come as text/html, and an HTML parser
+        # empties RSS <link> elements (a void element in HTML).
+        feed = Selector(text=response.text, type="xml")
+        feed.remove_namespaces()
+        for item in feed.xpath("//item"):
             link = x.normalize_inline(item.xpath("link/text()").get() or "")
             pub = x.parse_date(item.xpath("pubDate/text()").get() or "")
             self.crawler.stats.inc_value("sgwatch/rss/items")
@@ -268,58 +357,78 @@ class UnSgSpider(scrapy.Spider):
             absolute = response.urljoin(link)
             if not is_detail_url(absolute):
                 continue
-            yield self._detail_request(absolute, listed_date=pub.isoformat() if pub else None)
+            request = self._detail_request(absolute, listed_date=pub.isoformat() if pub else None)
+            if request is not None:
+                yield request
+        self.finish_page(response)
 
     def parse_listing(self, response: Response, page: int) -> Iterator[Request]:
-        """Follow the detail links of one listing page, then the next page while items remain."""
-        rows = response.css(".view-content .views-row")
+        """Follow the detail links of one listing page, then the next page while it can hold new items."""
+        if response.status == 304:
+            self._stat("sgwatch/not_modified")
+            self.finish_page(response)
+            return
         self.crawler.stats.inc_value("sgwatch/listing/pages")
-        older = 0
-        for row in rows:
-            line = _first(row, ".views-field-field-statement-date")
-            parsed = x.parse_listing_line(line)
-            item_date = parsed[0] if parsed else None
-            title = _first(row, ".views-field-title")
-            href = row.css(".views-field-title a::attr(href)").get()
+        seen: list[tuple[str | None, date | None]] = []
+        entries = listing_entries(response)
+        if entries and entries[0][4] == "generic":
+            self._stat("sgwatch/listing/generic_pages")
+        for href, title, item_date, venue, _path in entries:
+            parsed = (item_date, venue) if item_date else None
+            absolute = response.urljoin(href) if href else None
+            seen.append((self._key(absolute) if absolute and is_detail_url(absolute) else None, item_date))
             if self.since and item_date and item_date < self.since:
-                older += 1
                 continue
             if title.startswith("English translation unavailable"):
                 self.crawler.stats.inc_value("sgwatch/listing/not_english")
                 continue
-            if not href:
+            if not absolute or not is_detail_url(absolute):
                 continue
-            absolute = response.urljoin(href)
-            if not is_detail_url(absolute):
-                continue
-            yield self._detail_request(absolute, listed_date=item_date.isoformat() if item_date else None,
-                                       listed_venue=parsed[1] if parsed else None)
-        if rows and older < len(rows):
-            yield self._listing_request(page + 1)
+            request = self._detail_request(absolute, listed_date=item_date.isoformat() if item_date else None,
+                                           listed_venue=parsed[1] if parsed else None)
+            if request is not None:
+                yield request
+        if self.keep_paging(seen) and not is_last_listing_page(response):
+            nxt = self._listing_request(page + 1)
+            if nxt is not None:
+                yield nxt
+        self.finish_page(response)
 
     def parse_detail(self, response: Response) -> Iterator[dict[str, Any] | SkippedPage]:
         """Turn a detail page into a statement item (or a SkippedPage)."""
         canon = x.canonical_url(response.url, site_base=self.base, public_base=PUBLIC_BASE)
+        key = self.key_of(response)
         if x.looks_binary(response.body) or not isinstance(response, TextResponse):
-            yield SkippedPage(url=canon, source=SOURCE, reason="not_html", detail="binary or undecodable body")
+            yield SkippedPage(url=canon, source=SOURCE, reason="not_html", detail="binary or undecodable body",
+                              key=key)
             return
         result = parse_detail_html(response.text, response.url, self.base)
         if isinstance(result, dict):
             result["fetched_at"] = datetime.now(UTC)
+            result["crawl_key"] = key
+        else:
+            result.key = key
         yield result
 
     def on_error(self, failure: Failure) -> Iterator[SkippedPage]:
-        """HTTP errors and network failures become SkippedPage(reason='http_error')."""
+        """HTTP errors and network failures become SkippedPage(reason='http_error'); 5xx ones are retried next run."""
         request = failure.request  # type: ignore[attr-defined]
+        key = self.key_of(request)
         if failure.check(IgnoreRequest) and not failure.check(HttpError):
             # Forbidden by robots.txt (or dropped by a middleware): never fetched, so not a skipped page.
             self.logger.info("un_sg: not fetched %s (%s)", request.url, failure.getErrorMessage() or "ignored")
+            self.mark_done(key)
             return
         canon = x.canonical_url(request.url, site_base=self.base, public_base=PUBLIC_BASE)
         if failure.check(HttpError):
             status = failure.value.response.status
             detail = f"HTTP {status}"
+            retry = status >= 500 or status == 429
         else:
             detail = f"{failure.type.__name__}: {failure.getErrorMessage()}"
+            retry = True
         self.logger.warning("un_sg: skipped %s (%s)", request.url, detail)
-        yield SkippedPage(url=canon, source=SOURCE, reason="http_error", detail=detail)
+        if (key or "").startswith("listing:") or request.callback == self.parse_rss:
+            # A listing or feed page that failed stays pending in the frontier and is asked for again next run.
+            return
+        yield SkippedPage(url=canon, source=SOURCE, reason="http_error", detail=detail, key=key, retry=retry)

@@ -5,6 +5,10 @@ Bodies are real SG texts (data/gold/dev.jsonl) except where a page's ``note`` sa
 markup imitates press.un.org in three eras: ``old`` (2007-2012: DPI header table inside the body field,
 no symbol/date fields), ``mid`` (2013-2019: symbol field, Drupal date-display span) and ``new``
 (2020-2025: ISO "date" field). Expected values are written by hand here, never computed by the spider.
+It holds every press.un.org item of the SOURCES.md §7 checklist, including the "not available in English"
+notice and its French release (/fr/2018/sgsm19057), a French listing, a noon briefing (db160531), blog
+duplicates, ?page=0 / middle / past-the-end listing pages and robots.txt; ``_expected/expected.json`` also
+holds the per-file manifest (URL, fetch time, headers, expected JSON).
 """
 
 from __future__ import annotations
@@ -122,7 +126,8 @@ def page(spec):
         )
     elif era == "mid":
         # 2013-2019: symbol field, headline, Drupal date-display span with ISO content
-        parts.append(f'<div class="field field--name-field-symbol field--type-string"><div class="field__item">{e(spec["header_symbol"])}</div></div>\n')
+        if spec.get("header_symbol"):
+            parts.append(f'<div class="field field--name-field-symbol field--type-string"><div class="field__item">{e(spec["header_symbol"])}</div></div>\n')
         parts.append(f'<h1 class="page-header"><span class="field field--name-title">{e(spec["title"])}</span></h1>\n')
         parts.append(f'<div class="field field--name-field-dated"><span class="date-display-single" property="dc:date" content="{spec["release_date"]}T00:00:00-04:00">{e(dmy(spec["release_date"]))}</span></div>\n')
         body_html = f"<p>{e(spec['lead'])}</p>\n" + paras(spec["body"])
@@ -138,6 +143,18 @@ def page(spec):
     parts.append("</article>\n</main>\n")
     parts.append(CHROME_FOOT)
     return "".join(parts)
+
+def french_page(spec):
+    """A press.un.org/fr release: the same theme in French (lang, site name, date line)."""
+    out = page(spec).replace('<html lang="en"', '<html lang="fr"').replace(
+        "UN Meetings Coverage and Press Releases</title>", "Couverture des réunions &amp; communiqués de presse</title>")
+    y, m, d = spec["release_date"].split("-")
+    return out.replace(f">{dmy(spec['release_date'])}</span>", f">{int(d)} {MOIS[int(m) - 1]} {y}</span>")
+
+
+MOIS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre",
+        "décembre"]
+
 
 def transcript(turns):
     return [f"{s}:  {t}" if s else t for s, t in turns]
@@ -245,6 +262,51 @@ add(path="/en/2013/sgsm99002.doc.htm", era="mid", gold_id="unsg-2013-09-23-suppo
              "speaker_role": "Secretary-General", "delivered_by": "Jan Eliasson", "delivery_status": None},
     page=2, note="real text of the un.org/sg page (dev.jsonl unsg-2013-09-23-supporting-civil-society); press headline, lead and symbol are constructed")
 
+# --- cross-source: released 13 June, delivered 20 June; the un.org/sg copy's URL is dated 12 June ---
+add(path="/en/2025/sgsm22684.doc.htm", era="new", header_symbol="SG/SM/22684",
+    symbols=["SG/SM/22684"], release_date="2025-06-13",
+    title=GOLD["sgsm22684"]["title"], lead=P("sgsm22684", 0, 1)[0].replace(" date 2025-06-13 ", ""),
+    body=P("sgsm22684", 1, 7),
+    exp={"doc_type": "message", "delivery_date": "2025-06-20", "location": None, "speaker": "António Guterres",
+             "speaker_role": "Secretary-General", "delivered_by": None, "delivery_status": None},
+    page=0, note="real text (dev.jsonl sgsm22684); the same message is on www.un.org/sg under a URL dated 12 June")
+# --- French-only release, reached from the English "not available in English" notice ---
+torture = GOLD["unsg-2018-06-26-torture-day"]
+FRENCH = dict(path="/fr/2018/sgsm19057.doc.htm", era="mid", gold_id="unsg-2018-06-26-torture-day",
+              header_symbol="SG/SM/19057", symbols=["SG/SM/19057"], release_date="2018-06-25",
+              title="Journée internationale pour le soutien aux victimes de la torture : le Secrétaire général rend hommage aux survivants",
+              lead="On trouvera ci-après le message du Secrétaire général de l'ONU, M. António Guterres, à l'occasion de "
+                   "la Journée internationale pour le soutien aux victimes de la torture, célébrée le 26 juin :",
+              body=[torture["passages"][8]["text"],
+                    torture["passages"][9]["text"].split(". ")[0] + "."],
+              exp={"doc_type": "message", "delivery_date": "2018-06-26", "location": None, "speaker": "António Guterres",
+                   "speaker_role": "Secretary-General", "delivered_by": None, "delivery_status": None},
+              language="fr", french=True,
+              note="real French text of the 2018 message (dev.jsonl unsg-2018-06-26-torture-day, French half; the "
+                   "second paragraph cut at its first sentence, where the gold copy is cut); headline and release "
+                   "date constructed, SG/SM/19057 is the symbol SOURCES.md names")
+SPECS.append(FRENCH)
+NOTICE_PATH = "/en/2018/sgsm19057.doc.htm"
+NOTICE_TEXT = ("This text is not available in English. For the French text, please see "
+               "www.un.org/press/fr/2018/sgsm19057.doc.htm")
+# --- noon briefing: stored as the Spokesperson's statement (doc_type noon_briefing), questions dropped ---
+db = GOLD["db160531"]
+BRIEFING_QA = [
+    ("Question", "Stéphane, will the Secretary-General raise the decision of the NGO Committee with Member States?"),
+    ("Spokesman", "He has made his views very clear, and he will continue to raise them with Member States."),
+    ("Question", "And on Syria, is there any update on the people trapped near Azaz?"),
+    ("Spokesman", "We are in contact with our humanitarian colleagues on the ground and will share any update we have."),
+]
+add(path="/en/2016/db160531.doc.htm", era="mid", gold_id="db160531", header_symbol=None, symbols=[],
+    release_date="2016-05-31", title=P("db160531", 1, 2)[0], lead=P("db160531", 2, 3)[0],
+    body=P("db160531", 3, 9) + transcript(BRIEFING_QA),
+    exp={"doc_type": "noon_briefing", "delivery_date": "2016-05-31", "location": "New York",
+         "speaker": "Stéphane Dujarric", "speaker_role": "Spokesperson", "delivered_by": None, "delivery_status": None,
+         "turn_count": 4, "turn_speakers": ["Question", "Spokesman", "Question", "Spokesman"]},
+    page=None, rss=True, briefing=True,
+    note="real opening notes (dev.jsonl db160531, passages 3-8); the questions and answers are constructed. Stored "
+         "as a statement of the Spokesperson (doc_type noon_briefing): the Spokesperson's words, not the questions")
+
 MALFORMED = {
     "/en/2019/sgsm19999.doc.htm": ("http_error", 1, "2019-11-04", "Page that no longer exists (404)"),
     "/en/2020/sgsm20300.doc.htm": ("http_error", 1, "2020-10-05", "Server error page (500)"),
@@ -260,9 +322,11 @@ def write(rel, text):
 def main():
     pages = []
     for s in SPECS:
-        write(s["path"], page(s))
+        write(s["path"], french_page(s) if s.get("french") else page(s))
         if s["exp"]["doc_type"] == "press_encounter":
             text = join_paragraphs([t for sp, t in pc_turns if sp in ("Secretary-General", None)])
+        elif s.get("briefing"):
+            text = join_paragraphs(P("db160531", 3, 9) + [t for sp, t in BRIEFING_QA if sp == "Spokesman"])
         else:
             text = join_paragraphs(s["body"])
         ex = {
@@ -271,16 +335,18 @@ def main():
             "doc_type": s["exp"]["doc_type"], "title": normalize_inline(s["title"]),
             "speaker": s["exp"]["speaker"], "speaker_role": s["exp"]["speaker_role"],
             "delivery_date": s["exp"]["delivery_date"], "delivered_by": s["exp"]["delivered_by"],
-            "delivery_status": s["exp"]["delivery_status"], "release_date": s["release_date"], "url_date": None,
-            "location": s["exp"]["location"], "symbols": s["symbols"], "language": "en",
+            "delivery_status": s["exp"]["delivery_status"], "release_date": s["release_date"],
+            "url_date": s["release_date"] if s.get("briefing") else None,
+            "location": s["exp"]["location"], "symbols": s["symbols"], "language": s.get("language", "en"),
             "lead": normalize_inline(s["lead"]),
             "text_start": text[:60], "text_end": text[-60:], "text_paragraphs": len(text.split("\n\n")),
             "text_length": len(text), "has_french": False, "french_start": None,
             "turns": s["exp"].get("turn_count", 0), "turn_speakers": s["exp"].get("turn_speakers", []),
             "extraction": dict({"title": "selector", "text": "selector", "lead": "text_shape", "doc_type": "text_shape"},
                                **({"symbols": "text_shape", "release_date": "text_shape"} if s["era"] == "old"
+                                  else {"symbols": "generic", "release_date": "selector"} if s.get("briefing")
                                   else {"symbols": "selector", "release_date": "selector"})),
-            "cross_site": s["path"].endswith(("sgsm19413.doc.htm", "sgsm99002.doc.htm")),
+            "cross_site": s["path"].endswith(("sgsm19413.doc.htm", "sgsm99002.doc.htm", "sgsm22684.doc.htm")),
             "note": s["note"],
         }
         pages.append(ex)
@@ -317,6 +383,13 @@ def main():
         if reason == "http_error":
             entry["status"] = 404 if "19999" in path else 500
         skipped.append(entry)
+    notice = {"path": NOTICE_PATH, "era": "mid", "header_symbol": "SG/SM/19057", "release_date": "2018-06-25",
+              "title": "Secretary-General's message on the International Day in Support of Victims of Torture",
+              "lead": "", "body": [NOTICE_TEXT]}
+    write(NOTICE_PATH, page(notice).replace("<p></p>\n", ""))
+    skipped.append({"url": BASE + NOTICE_PATH, "reason": "not_english", "file": NOTICE_PATH.lstrip("/"),
+                    "what": "not available in English; French text at https://www.un.org/press/fr/2018/sgsm19057.doc.htm",
+                    "follows": BASE + FRENCH["path"]})
     skipped.append({"url": BASE + "/en/2026/sc16444.doc.htm", "reason": "not_statement", "file": "en/2026/sc16444.doc.htm",
                     "what": "not an SG symbol (Security Council release in the feed; not fetched by the spider)"})
     # non-SG release, served but never stored as a statement
@@ -335,11 +408,15 @@ def main():
     # listing pages
     items = []
     for s in SPECS:
-        items.append((s["page"], s["release_date"], s.get("listing_href", s["path"]), s["title"]))
+        if s.get("page") is not None:
+            items.append((s["page"], s["release_date"], s.get("listing_href", s["path"]), s["title"]))
     for path, (_, pg, d, title) in MALFORMED.items():
         items.append((pg, d, path, title))
+    items.append((1, notice["release_date"], NOTICE_PATH, notice["title"] + " (not available in English)"))
+    listing_counts = []
     for pg in range(4):
         rows = sorted([i for i in items if i[0] == pg], key=lambda i: i[1], reverse=True)
+        listing_counts.append(len(rows))
         out = [CHROME_HEAD.format(title="Secretary-General", canonical=BASE + "/en/content/secretary-general" + (f"?page={pg}" if pg else ""))]
         out.append('<main role="main"><a id="main-content" tabindex="-1"></a>\n<h1 class="page-header">Secretary-General</h1>\n<div class="view view-press-releases view-id-press_releases">\n<div class="view-content">\n')
         for _, d, href, title in rows:
@@ -356,6 +433,23 @@ def main():
         out.append("</div>\n</main>\n" + CHROME_FOOT)
         name = "en/content/secretary-general" + (f".page-{pg}" if pg else "") + ".html"
         write(name, "".join(out))
+    # French listing (not crawled: French versions of English releases are not new statements; a French-only
+    # text is reached through its English "not available in English" notice)
+    fr_rows = [("/fr/2018/sgsm19413.doc.htm", "2018-12-18", "Les défenseurs des droits humains donnent une voix aux sans-voix, déclare le Secrétaire général"),
+               (FRENCH["path"], FRENCH["release_date"], FRENCH["title"]),
+               ("/fr/2016/sgsm17831.doc.htm", "2016-06-08", "Le Secrétaire général s'engage à continuer de défendre les droits des journalistes")]
+    out = [CHROME_HEAD.replace('<html lang="en"', '<html lang="fr"').format(
+        title="Secrétaire général", canonical=BASE + "/fr/content/secretary-general")]
+    out.append('<main role="main"><a id="main-content" tabindex="-1"></a>\n<h1 class="page-header">Secrétaire général</h1>\n<div class="view view-press-releases view-id-press_releases">\n<div class="view-content">\n')
+    for href, d, title in fr_rows:
+        y, m, dd = d.split("-")
+        out.append(f'<div class="views-row"><article class="node node--view-mode-teaser">'
+                   f'<div class="field field--name-field-dated"><time datetime="{d}T12:00:00Z">{int(dd)} {MOIS[int(m) - 1]} {y}</time></div>'
+                   f'<h3 class="node__title"><a href="{e(href)}" hreflang="fr">{e(title)}</a></h3>'
+                   f'<div class="field field--name-field-symbol">{e(href.rsplit("/", 1)[1].split(".")[0].upper())}</div></article></div>\n')
+    out.append("</div>\n</div>\n</main>\n" + CHROME_FOOT)
+    write("fr/content/secretary-general.html", "".join(out))
+
     # RSS
     rss_items = [
         ("/en/2025/sgsm22876.doc.htm", GOLD["sgsm22876"]["title"], "Thu, 23 Oct 2025 16:05:00 +0000"),
@@ -364,6 +458,7 @@ def main():
         ("/en/2024/sgsm99001.doc.htm", "Statement by the Spokesperson for the Secretary-General on World Press Freedom Day", "Fri, 03 May 2024 14:00:00 +0000"),
         ("/en/2023/sgsm21899.doc.htm", GOLD["sgsm21899"]["title"], "Mon, 07 Aug 2023 15:00:00 +0000"),
         ("/en/blog/sgsm21840", P("sgsm21840", 0, 1)[0], "Thu, 15 Jun 2023 17:00:00 +0000"),
+        ("/en/2016/db160531.doc.htm", P("db160531", 1, 2)[0] + ", 31 May 2016", "Tue, 31 May 2016 16:30:00 +0000"),
     ]
     x = ['<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0" xml:base="https://press.un.org/en" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:atom="http://www.w3.org/2005/Atom">\n<channel>\n<title>UN Meetings Coverage and Press Releases</title>\n<link>https://press.un.org/en</link>\n<description>Meetings coverage and press releases</description>\n<language>en</language>\n<atom:link href="https://press.un.org/en/rss.xml" rel="self" type="application/rss+xml" />\n']
     for path, title, date in rss_items:
@@ -403,14 +498,63 @@ Disallow: /index.php/user/
         "not_followed": [BASE + "/en/2026/sc16444.doc.htm"],
         "duplicates": {BASE + "/en/blog/sgsm22876": BASE + "/en/2025/sgsm22876.doc.htm",
                        BASE + "/en/blog/sgsm21840": BASE + "/en/2023/sgsm21840.doc.htm"},
-        "listing": {"path": "/en/content/secretary-general", "pages": [7, 6, 3, 0],
+        "listing": {"path": "/en/content/secretary-general", "pages": listing_counts,
                     "first_item": {"date": "2025-10-23", "url": BASE + "/en/2025/sgsm22876.doc.htm"}},
+        "listing_fr": {"path": "/fr/content/secretary-general", "crawled": False,
+                       "items": [{"url": BASE + href, "date": d, "title": t} for href, d, t in fr_rows]},
         "rss": {"path": "/en/rss.xml", "items": len(rss_items), "links": [BASE + p for p, _, _ in rss_items]},
+        "robots": {"path": "/robots.txt", "crawl_delay": None, "allowed": ["/en/rss.xml", "/en/content/secretary-general",
+                                                                             "/en/2018/sgsm19413.doc.htm", "/fr/2018/sgsm19057.doc.htm"],
+                   "disallowed": ["/admin/", "/search/", "/en/search/node", "/user/login", "/en/user/1"]},
     }
+    expected["manifest"] = manifest(expected)
     out = ROOT / "_expected" / "expected.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(expected, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(len(pages), "pages;", len(skipped), "skipped")
+
+def manifest(expected):
+    """One entry per served file (SOURCES.md §7): URL, fetch time, the headers the sample server sends, expected JSON.
+
+    The pages were generated, not fetched: ``fetched_at`` is when this script last wrote a file with these
+    bytes (kept from the previous expected.json while the bytes are unchanged, so a re-run changes nothing).
+    """
+    import hashlib
+    from datetime import UTC, datetime
+
+    from sample_site.server import _FIXED_MTIME, _content_type, resolve
+
+    old = {}
+    previous = ROOT / "_expected" / "expected.json"
+    if previous.exists():
+        old = {m["url"]: m for m in json.loads(previous.read_text(encoding="utf-8")).get("manifest", [])}
+    now = datetime.now(UTC).replace(microsecond=0).isoformat()
+    entries = [(pg["url"], "statement", pg) for pg in expected["pages"]]
+    entries += [(sk["url"], "skipped", sk) for sk in expected["skipped"]]
+    entries += [(dup, "duplicate", {"same_as": release}) for dup, release in expected["duplicates"].items()]
+    lst = expected["listing"]
+    for n, count in enumerate(lst["pages"]):
+        entries.append((f"{BASE}{lst['path']}?page={n}", "listing", {"page": n, "items": count, "next_page": count > 0}))
+    entries.append((BASE + expected["listing_fr"]["path"], "listing", expected["listing_fr"]))
+    entries.append((BASE + expected["rss"]["path"], "feed", {"items": expected["rss"]["items"], "links": expected["rss"]["links"]}))
+    entries.append((BASE + "/robots.txt", "robots", expected["robots"]))
+    entries.append((BASE + "/en/content/latest-news", "not_found", {"status": 404, "title": "Page not found"}))
+    out = []
+    for url, kind, exp in entries:
+        status, file = resolve(ROOT, url[len(BASE):])
+        body = file.read_bytes() if file is not None and file.is_file() else b""
+        headers = {"Content-Type": _content_type(file) if file else "text/html; charset=utf-8",
+                   "Content-Length": str(len(body))}
+        if status == 200:
+            headers["ETag"] = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+            headers["Last-Modified"] = _FIXED_MTIME
+        rel = str(file.relative_to(ROOT)) if file is not None else None
+        prior = old.get(url)
+        same = prior is not None and prior.get("file") == rel and prior.get("headers") == headers
+        out.append({"url": url, "file": rel, "status": status, "kind": kind,
+                    "fetched_at": prior["fetched_at"] if same else now, "headers": headers, "expected": exp})
+    return out
+
 
 if __name__ == "__main__":
     main()

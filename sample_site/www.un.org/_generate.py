@@ -5,6 +5,11 @@ Bodies are real SG texts (data/gold/dev.jsonl); the markup imitates Drupal 7 (th
 Three markup eras exercise the spider's three extraction paths: field classes (selector), old pages
 whose body field starts with location/date/title lines (text_shape), and a page with no known classes
 (generic main-text extraction).
+It holds every www.un.org/sg item of the SOURCES.md §7 checklist (both feeds, a first, middle and last listing
+page, the note to correspondents, the bilingual "as delivered" speech, the 2024 video message, the item whose
+URL, release and delivery dates differ); each page's ``note`` says where its text comes from and what is
+invented for shape. ``_expected/expected.json`` also holds the per-file manifest (URL, fetch time, headers,
+expected JSON).
 """
 
 from __future__ import annotations
@@ -30,6 +35,12 @@ def gold(path: Path) -> dict[str, dict]:
 
 def P(doc: dict, a: int, b: int) -> list[str]:
     return [p["text"] for p in doc["passages"] if a <= p["i"] <= b]
+
+
+def path_date(path: str) -> date:
+    """The /YYYY-MM-DD/ segment of a statement path (the URL date, which can differ from the page date)."""
+    seg = next(part for part in path.split("/") if len(part) == 10 and part[4] == "-" and part[7] == "-")
+    return date.fromisoformat(seg)
 
 
 def long_date(d: date) -> str:
@@ -120,7 +131,8 @@ def page_fields(pg: dict) -> str:
     caption = ""
     if pg.get("caption"):
         caption = f"""  <div class="field field-name-field-image field-type-image field-label-hidden"><div class="field-items"><div class="field-item even"><img typeof="foaf:Image" class="img-responsive" src="https://www.un.org/sg/sites/www.un.org.sg/files/photo-{nid}.jpg" alt="" /><div class="caption">{html.escape(pg['caption'])}</div></div></div></div>\n"""
-    body = pg["pre_body"] + pg["body"] + (["*****"] + pg["french"] if pg.get("french") else [])
+    body = (pg["pre_body"] + pg["body"] + (["*****"] + pg["french"] if pg.get("french") else [])
+            + (["*****"] + pg["bilingual"] if pg.get("bilingual") else []))
     return (head(pg["title_raw"], path, nid)
             + f'<body class="html not-front not-logged-in one-sidebar sidebar-second page-node page-node-{nid} node-type-sg-statement i18n-en">\n'
             + NAV + '<div class="main-container container">\n' + breadcrumb(pg["crumb"])
@@ -307,6 +319,83 @@ def build(docs: dict[str, dict]) -> None:
                     speaker="António Guterres", speaker_role="Secretary-General", delivery_date="2021-10-12",
                     delivered_by=None, delivery_status="as_delivered"))
 
+    # --- SOURCES.md §7 items added for issue 3 ---
+    t3104 = g["sgt3104"]
+    add(key="note-correspondents-2016", gold=t3104["id"], template="fields", nid=98790,
+        path="/sg/en/content/sg/note-correspondents/2016-05-27/note-correspondents-secretary-generals-activities-the-republic-of-korea",
+        title_raw="Note to Correspondents on the Secretary-General's activities in the Republic of Korea",
+        location="New York", date=date(2016, 5, 27), speaker_line=None,
+        crumb="Notes to correspondents", body=P(t3104, 2, 4) + P(t3104, 6, 7),
+        expect=dict(doc_type="note_to_correspondents",
+                    title="Note to Correspondents on the Secretary-General's activities in the Republic of Korea",
+                    speaker="Ban Ki-moon", speaker_role="Spokesperson", delivery_date=None,
+                    delivered_by=None, delivery_status=None,
+                    note="real sentences of the SG/T/3104 activities release (dev.jsonl sgt3104) published as a note "
+                         "to correspondents for the shape; linked only from the spokesperson feed, whose item date "
+                         "(26 May) precedes the URL date (27 May)"))
+
+    evaw = g["unbangladesh-evaw-2023"]
+    add(key="evaw-2024-video-french", gold=evaw["id"], template="fields", nid=294410,
+        path="/sg/en/content/sg/statement/2024-11-25/secretary-generals-message-the-international-day-for-the-elimination-of-violence-against-women-scroll-down-for-french-version",
+        title_raw="Secretary-General's message on the International Day for the Elimination of Violence against Women [scroll down for French version]",
+        location="New York", date=date(2024, 11, 25), speaker_line="António Guterres, Secretary-General",
+        crumb="Statements",
+        pre_body=["Watch the video on webtv.un.org: https://webtv.un.org/en/asset/k1s/k1s2v7x3qa",
+                  "Download the video: https://s3.amazonaws.com/downloads2.unmultimedia.org/public/video/evergreen/MSG+SG+EVAW+DAY+25+NOV+24.mp4"],
+        body=P(evaw, 3, 15),
+        french=["La violence à l'égard des femmes est une violation horrible des droits humains, une crise de santé "
+                "publique et un obstacle majeur au développement durable.",
+                "Elle est persistante, généralisée – et elle s'aggrave.",
+                "Du harcèlement sexuel et des abus jusqu'au féminicide, cette violence prend de nombreuses formes. "
+                "Mais toutes ont leur source dans une injustice structurelle, ancrée par des millénaires de patriarcat."],
+        expect=dict(doc_type="message",
+                    title="Secretary-General's message on the International Day for the Elimination of Violence against Women",
+                    speaker="António Guterres", speaker_role="Secretary-General", delivery_date=None,
+                    delivered_by=None, delivery_status=None,
+                    note="real English text of the 2023 message (dev.jsonl unbangladesh-evaw-2023) on a page dated 2024: "
+                         "dev.jsonl holds no 2024 message; date, video links and the French half (a translation "
+                         "written for the fixture) are illustrative"))
+
+    hrc = g["unis-sgsm918-2019-hrc"]
+    add(key="hrc-2019-bilingual-as-delivered", gold=hrc["id"], template="fields", nid=243016,
+        path="/sg/en/content/sg/speeches/2019-02-25/secretary-generals-remarks-the-human-rights-council",
+        title_raw="Secretary-General's remarks to the Human Rights Council",
+        location="Geneva", date=date(2019, 2, 25), speaker_line="António Guterres, Secretary-General",
+        crumb="Speeches", pre_body=["[All-English version; scroll down for bilingual, as delivered version]"],
+        body=P(hrc, 6, 19),
+        bilingual=["Monsieur le Président du Conseil des droits de l'homme,",
+                   "Madame la Haute-Commissaire, c'est la première fois que je m'adresse à ce Conseil depuis votre "
+                   "prise de fonctions. Et je sais que votre leadership apportera une valeur ajoutée considérable à "
+                   "la promotion des droits de l'homme dans le monde entier.",
+                   "Excellences, chers collègues, chers amis,",
+                   "Le Conseil des droits de l'homme est l'épicentre du dialogue et de la coopération internationale "
+                   "pour la protection de tous les droits de l'homme – civils, politiques, économiques, sociaux et "
+                   "culturels.",
+                   "Chaque porte que vous ouvrez aide à promouvoir les opportunités. Chaque droit que vous garantissez "
+                   "est une nouvelle pierre dans la construction d'un monde meilleur.",
+                   "Vos efforts soulignent que les droits de l'homme ont une valeur en eux-mêmes et ne doivent jamais "
+                   "être instrumentalisés, et qu'ils sont aussi essentiels pour faire progresser la paix et la dignité "
+                   "humaine."] + P(hrc, 13, 14),
+        expect=dict(doc_type="speech", title="Secretary-General's remarks to the Human Rights Council",
+                    speaker="António Guterres", speaker_role="Secretary-General", delivery_date="2019-02-25",
+                    delivered_by=None, delivery_status="as_delivered",
+                    note="real as-delivered English text (dev.jsonl unis-sgsm918-2019-hrc); the bilingual version after "
+                         "***** (mostly French, written for the fixture, then two English paragraphs) is the same "
+                         "speech, so it is not kept as a French version"))
+
+    wrd = g["sgsm22684"]
+    add(key="world-refugee-day-2025-three-dates", gold=wrd["id"], template="fields", nid=289761,
+        path="/sg/en/content/sg/statements/2025-06-12/secretary-generals-message-world-refugee-day",
+        title_raw="Secretary-General's message on World Refugee Day",
+        location="New York", date=date(2025, 6, 13), speaker_line="António Guterres, Secretary-General",
+        crumb="Statements", body=P(wrd, 1, 6),
+        expect=dict(doc_type="message", title="Secretary-General's message on World Refugee Day",
+                    speaker="António Guterres", speaker_role="Secretary-General", delivery_date=None,
+                    delivered_by=None, delivery_status=None, cross_site=True,
+                    note="real text (dev.jsonl sgsm22684): posted under embargo on 12 June (URL date), released on "
+                         "13 June (page date; press.un.org SG/SM/22684), delivered on World Refugee Day, 20 June "
+                         "(the press lead); the URL date is illustrative"))
+
     renderers = {"fields": page_fields, "shaped": page_shaped, "plain": page_plain}
     for pg in pages:
         out = ROOT / (pg["path"].lstrip("/") + ".html")
@@ -445,6 +534,17 @@ Reason: <strong>Error reading from remote server</strong></p></p>
         (by_key["reprisals-panel-2012"]["date"], "Geneva", by_key["reprisals-panel-2012"]["path"],
          "Secretary-General's video message to Panel on Intimidation or Reprisal", "I am pleased to greet this important discussion."),
     ]
+    # Pages added for the SOURCES.md §7 checklist; the note to correspondents is only in the spokesperson feed.
+    added = [by_key[k] for k in ("world-refugee-day-2025-three-dates", "evaw-2024-video-french",
+                                 "hrc-2019-bilingual-as-delivered")]
+    teasers = {"world-refugee-day-2025-three-dates": "Today, we recognize the millions of refugees forced to flee war...",
+               "evaw-2024-video-french": "Violence against women is a horrific violation of human rights...",
+               "hrc-2019-bilingual-as-delivered": "Distinguished President of the Human Rights Council..."}
+    every = items_p0 + items_p1 + [(pg["date"], pg["location"], pg["path"], pg["title_raw"], teasers[pg["key"]])
+                                   for pg in added]
+    # Newest first over three pages: the first and the middle page link to the next one, the last does not.
+    every = sorted(every, key=lambda item: item[0], reverse=True)
+    listing_pages = [every[:8], every[8:15], every[15:]]
 
     def listing(items: list[tuple], page: int, last: int) -> str:
         rows = []
@@ -473,9 +573,9 @@ Reason: <strong>Error reading from remote server</strong></p></p>
 
     base = ROOT / "sg/en/content/ossg"
     base.mkdir(parents=True, exist_ok=True)
-    (base / "latest-statements.html").write_text(listing(items_p0, 0, 2), encoding="utf-8")
-    (base / "latest-statements.page-1.html").write_text(listing(items_p1, 1, 2), encoding="utf-8")
-    (base / "latest-statements.page-2.html").write_text(listing([], 2, 2), encoding="utf-8")
+    for n, chunk in enumerate(listing_pages):
+        name = "latest-statements.html" if n == 0 else f"latest-statements.page-{n}.html"
+        (base / name).write_text(listing(chunk, n, len(listing_pages) - 1), encoding="utf-8")
 
     # --- RSS 2.0 feed: absolute public links, one via the static.un.org mirror with a tracking query ---
     def rfc822(d: date, hh: int = 15) -> str:
@@ -517,6 +617,34 @@ Reason: <strong>Error reading from remote server</strong></p></p>
 </rss>
 """, encoding="utf-8")
 
+    # --- the spokesperson feed: relative links, DD/MM/YYYY - HH:MM dates, DSG items and notes mixed in ---
+    spk = [
+        (by_key["world-refugee-day-2025-three-dates"], "12/06/2025 - 18:30"),
+        (by_key["dsg-sdg16-2023"], "30/05/2023 - 09:15"),
+        (by_key["gyeongju-press-encounter-2016"], "30/05/2016 - 14:02"),
+        (by_key["note-correspondents-2016"], "26/05/2016 - 21:40"),
+    ]
+    spk_items = "\n".join(f"""  <item>
+    <title>{html.escape(pg["title_raw"])}</title>
+    <link>{html.escape(pg["path"])}</link>
+    <description>{html.escape(pg["body"][0][:200])}</description>
+    <pubDate>{when}</pubDate>
+    <dc:creator>United Nations Office of the Spokesperson of the Secretary-General</dc:creator>
+    <guid isPermaLink="false">{pg["nid"]} at https://www.un.org/sg</guid>
+  </item>""" for pg, when in spk)
+    (ROOT / "sg/en/spokesperson").mkdir(parents=True, exist_ok=True)
+    (ROOT / "sg/en/spokesperson/rss.asp").write_text(f"""<?xml version="1.0" encoding="utf-8" ?>
+<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/">
+<channel>
+  <title>Latest Statements, Off-the-Cuff and Readouts</title>
+  <link>https://www.un.org/sg/en/spokesperson</link>
+  <description>Latest Statements, Off-the-Cuff and Readouts of the Office of the Spokesperson for the Secretary-General</description>
+  <language>en</language>
+{spk_items}
+</channel>
+</rss>
+""", encoding="utf-8")
+
     # --- expected parsed fields ---
     from crawler.extract import join_paragraphs  # the normalisation contract: NBSP, quotes, spaces
 
@@ -543,7 +671,7 @@ Reason: <strong>Error reading from remote server</strong></p></p>
             "key": pg["key"], "gold_id": pg["gold"], "template": pg["template"],
             "file": pg["path"].lstrip("/") + ".html",
             "url": PUBLIC + pg["path"], "source": "un.org/sg", **ex,
-            "release_date": pg["date"].isoformat(), "url_date": pg["date"].isoformat(),
+            "release_date": pg["date"].isoformat(), "url_date": path_date(pg["path"]).isoformat(),
             "location": pg["location"], "symbols": [], "language": "en",
             "text": text, "text_start": text[:60], "text_end": text[-60:], "text_paragraphs": text.count("\n\n") + 1,
             "text_length": len(text),
@@ -568,15 +696,80 @@ Reason: <strong>Error reading from remote server</strong></p></p>
         ],
         "robots_blocked": [PUBLIC + "/sg/en/node/258971"],
         "not_followed": ["https://www.un.org/sg/ar/content/sg/statements/2025-10-15/secretary-generals-remarks-security-council-middle-east"],
-        "listing": {"path": "/sg/en/content/ossg/latest-statements", "pages": [len(items_p0), len(items_p1), 0],
-                    "first_item": {"date": items_p0[0][0].isoformat(), "venue": items_p0[0][1], "url": PUBLIC + items_p0[0][2]}},
+        "listing": {"path": "/sg/en/content/ossg/latest-statements", "pages": [len(c) for c in listing_pages],
+                    "first_item": {"date": every[0][0].isoformat(), "venue": every[0][1], "url": PUBLIC + every[0][2]},
+                    "items": [[{"date": d.isoformat(), "venue": venue, "url": PUBLIC + path, "title": title,
+                                "followed": path.startswith("/sg/en/")} for d, venue, path, title, _ in chunk]
+                              for chunk in listing_pages],
+                    "next_page": [n + 1 < len(listing_pages) for n in range(len(listing_pages))]},
         "rss": {"path": "/sg/en/rss.xml", "items": len(feed),
                 "links": [canon for canon in (PUBLIC + by_key["human-rights-day-2025"]["path"], PUBLIC + by_key["democracy-day-2020"]["path"],
                                               PUBLIC + binary_path, PUBLIC + by_key["hr-prize-2018"]["path"], PUBLIC + maint_path,
                                               PUBLIC + by_key["oceans-day-2013"]["path"])]},
+        "spokesperson_rss": {"path": "/sg/en/spokesperson/rss.asp", "items": len(spk),
+                             "links": [PUBLIC + pg["path"] for pg, _ in spk],
+                             "dates": [f"{w[6:10]}-{w[3:5]}-{w[0:2]}" for _, w in spk],
+                             "doc_types": [pg["expect"]["doc_type"] for pg, _ in spk],
+                             "speaker_roles": [pg["expect"]["speaker_role"] for pg, _ in spk]},
+        # One statement, three dates: the un.org/sg URL date, the release date, the delivery date (from the
+        # press.un.org copy's lead); the stored, merged statement keeps all three.
+        "three_dates": {"url": PUBLIC + by_key["world-refugee-day-2025-three-dates"]["path"],
+                        "press_url": "https://press.un.org/en/2025/sgsm22684.doc.htm",
+                        "url_date": "2025-06-12", "release_date": "2025-06-13", "delivery_date": "2025-06-20"},
     }
+    expected["manifest"] = manifest(expected)
     (ROOT / "_expected").mkdir(exist_ok=True)
     (ROOT / "_expected" / "expected.json").write_text(json.dumps(expected, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def manifest(expected: dict) -> list[dict]:
+    """One entry per served file (SOURCES.md §7): URL, fetch time, the headers the sample server sends, expected JSON.
+
+    The pages were generated, not fetched: ``fetched_at`` is when this script last wrote a file with these
+    bytes (kept from the previous expected.json while the bytes are unchanged, so a re-run changes nothing).
+    """
+    import hashlib
+    from datetime import UTC, datetime
+
+    from sample_site.server import _FIXED_MTIME, _content_type, resolve
+
+    old: dict[str, dict] = {}
+    previous = ROOT / "_expected" / "expected.json"
+    if previous.exists():
+        old = {m["url"]: m for m in json.loads(previous.read_text(encoding="utf-8")).get("manifest", [])}
+    now = datetime.now(UTC).replace(microsecond=0).isoformat()
+    entries: list[tuple[str, str, object]] = []
+    for pg in expected["pages"]:
+        entries.append((pg["url"], "statement", pg))
+    for sk in expected["skipped"]:
+        entries.append((sk["url"], "skipped", sk))
+    for url in expected["robots_blocked"]:
+        entries.append((url, "robots_blocked", {"robots": "disallowed for every user agent (Disallow: /sg/en/node/)"}))
+    lst = expected["listing"]
+    for n, items in enumerate(lst["items"]):
+        entries.append((PUBLIC + lst["path"] + (f"?page={n}" if n else ""), "listing",
+                        {"page": n, "items": items, "next_page": lst["next_page"][n]}))
+    for feed in ("rss", "spokesperson_rss"):
+        entries.append((PUBLIC + expected[feed]["path"], "feed", {"items": expected[feed]["items"],
+                                                                  "links": expected[feed]["links"]}))
+    entries.append((PUBLIC + "/robots.txt", "robots", {"crawl_delay": 10, "disallow_count": 38,
+                                                       "blocked_agents": ["GPTBot", "ClaudeBot", "CCBot"]}))
+    out = []
+    for url, kind, exp in entries:
+        path_q = url[len(PUBLIC):]
+        status, file = resolve(ROOT, path_q)
+        body = file.read_bytes() if file is not None and file.is_file() else b""
+        headers = {"Content-Type": _content_type(file) if file else "text/html; charset=utf-8",
+                   "Content-Length": str(len(body))}
+        if status == 200:
+            headers["ETag"] = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+            headers["Last-Modified"] = _FIXED_MTIME
+        rel = str(file.relative_to(ROOT)) if file is not None else None
+        prior = old.get(url)
+        same = prior is not None and prior.get("file") == rel and prior.get("headers") == headers
+        out.append({"url": url, "file": rel, "status": status, "kind": kind,
+                    "fetched_at": prior["fetched_at"] if same else now, "headers": headers, "expected": exp})
+    return out
 
 
 if __name__ == "__main__":

@@ -187,7 +187,7 @@ def test_scrapy_settings_from_sgwatch_settings(tmp_path: Path) -> None:
     assert s.getint("CLOSESPIDER_PAGECOUNT") == 7
     assert s.getbool("HTTPCACHE_ENABLED")
     assert s.get("HTTPCACHE_DIR") == str((tmp_path / "crawl" / "httpcache").resolve())
-    assert s.get("SGWATCH_JOBDIR_ROOT") == str(tmp_path / "crawl" / "jobs")
+    assert s.get("JOBDIR") is None  # resume state lives in crawler.state (kill -9 safe), not a JOBDIR
     assert s.getbool("AUTOTHROTTLE_ENABLED")
 
 

@@ -36,7 +36,7 @@ STATEMENTS: dict[str, dict[str, Any]] = {"/" + p["file"]: p for p in EXPECTED["p
 SKIPS: dict[str, dict[str, Any]] = {urlsplit(s["url"]).path: s for s in EXPECTED["skipped"]}
 FIELDS = ("url", "source", "doc_type", "title", "symbols", "release_date", "delivery_date", "url_date", "location",
           "speaker", "speaker_role", "delivered_by", "delivery_status", "language", "lead", "text_start",
-          "text_end", "text_paragraphs", "text_length", "has_french", "turns", "turn_speakers")
+          "text_end", "text_paragraphs", "text_length", "has_french", "french_start", "turns", "turn_speakers")
 
 def site_response(url_path: str, query: str = "") -> TextResponse:
     """file_response for a sample_site/press.un.org URL, using the sample server's file rules (?page=N)."""
@@ -64,6 +64,7 @@ def _field(item: dict[str, Any], field: str) -> Any:
         "text_paragraphs": lambda: len(text.split("\n\n")),
         "text_length": lambda: len(text),
         "has_french": lambda: any(t["language"] == "fr" for t in item["translations"]),
+        "french_start": lambda: next((t["text"][:60] for t in item["translations"] if t["language"] == "fr"), None),
         "turns": lambda: len(item["turns"]),
         "turn_speakers": lambda: [t["speaker"] for t in item["turns"]],
     }
@@ -82,7 +83,7 @@ def test_detail_field(path: str, field: str) -> None:
 
 
 def test_expected_covers_every_detail_page() -> None:
-    pages = {"/" + str(p.relative_to(SITE)) for p in (SITE / "en").glob("20*/*.doc.htm")}
+    pages = {"/" + str(p.relative_to(SITE)) for lang in ("en", "fr") for p in (SITE / lang).glob("20*/*.doc.htm")}
     assert pages <= set(STATEMENTS) | set(SKIPS)
     assert len(STATEMENTS) >= 8
 
@@ -90,7 +91,8 @@ def test_expected_covers_every_detail_page() -> None:
 @pytest.mark.parametrize("path", sorted(STATEMENTS))
 def test_text_has_no_chrome_header_or_lead(path: str) -> None:
     item = parsed(path)
-    for junk in ("Skip to main content", "In progress at UNHQ", "Department of Public Information",
+    # (the DPI header's "News and Media Division"; a briefing may name the Department of Public Information)
+    for junk in ("Skip to main content", "In progress at UNHQ", "News and Media Division",
                  "For information media", "Following is", "Following are", "The following statement"):
         assert junk not in item["text"]
     assert item["title"] not in item["text"]
@@ -203,7 +205,7 @@ def test_listing_follows_details_and_the_next_page() -> None:
     assert f"{BASE}/en/content/secretary-general?page=2" in urls
     # the legacy www.un.org/press/en link is fetched from the configured base
     assert f"{BASE}/en/2016/sgsm17831.doc.htm" in urls
-    assert len([u for u in urls if u.endswith(".doc.htm")]) == 6
+    assert len([u for u in urls if u.endswith(".doc.htm")]) == EXPECTED["listing"]["pages"][1]
 
 
 def test_listing_rewrites_legacy_news_press_docs_links() -> None:
@@ -255,6 +257,97 @@ def test_same_symbol_from_listing_and_rss_is_requested_once() -> None:
     listing = _requests(list(spider.parse_listing(site_response("/en/content/secretary-general", "page=0"), page=0)))
     assert f"{BASE}/en/2025/sgsm22876.doc.htm" in rss
     assert f"{BASE}/en/2025/sgsm22876.doc.htm" not in listing
+
+
+META_KEYS = {"key", "gold_id", "template", "file", "cross_site", "note", "extraction"}
+
+
+def test_every_expected_field_is_asserted() -> None:
+    for page in EXPECTED["pages"]:
+        assert set(page) - META_KEYS <= set(FIELDS), page["file"]
+
+
+def test_listing_starts_at_page_0() -> None:
+    first = next(r for r in _spider().start_requests() if "content/secretary-general" in r.url)
+    assert first.url == f"{BASE}/en/content/secretary-general?page=0"
+
+
+def test_first_middle_and_past_the_end_listing_pages() -> None:
+    counts = EXPECTED["listing"]["pages"]
+    assert counts[0] > 0 and counts[1] > 0 and counts[-1] == 0  # first, middle ... past the end
+    for page in range(len(counts)):
+        out = list(_spider().parse_listing(site_response("/en/content/secretary-general", f"page={page}"), page=page))
+        nxt = [u for u in _requests(out) if "content/secretary-general?page=" in u]
+        assert nxt == ([f"{BASE}/en/content/secretary-general?page={page + 1}"] if counts[page] else [])
+
+
+NOTICE = next(s for s in EXPECTED["skipped"] if s["reason"] == "not_english")
+
+
+def test_not_in_english_notice_is_skipped_and_its_french_text_followed() -> None:
+    path = urlsplit(NOTICE["url"]).path
+    local = "http://127.0.0.1:8123"
+    spider = UnPressSpider(base_url=local)
+    response = file_response(site_file(SITE, path), local + path)
+    out = list(spider.parse_detail(response))
+    skipped = [o for o in out if isinstance(o, SkippedPage)]
+    assert [(s.url, s.reason) for s in skipped] == [(NOTICE["url"], "not_english")]
+    # The French URL is on the legacy www.un.org/press/fr host; it is fetched from the configured base.
+    assert _requests(out) == [NOTICE["follows"].replace(BASE, local)]
+
+
+def test_french_release_is_stored_as_french() -> None:
+    page = STATEMENTS[urlsplit(NOTICE["follows"]).path]
+    item = parsed(urlsplit(NOTICE["follows"]).path)
+    assert page["language"] == item["language"] == "fr"
+    assert item["lead"].startswith("On trouvera ci-après")
+    assert item["delivery_date"] == date(2018, 6, 26)  # "célébrée le 26 juin"
+    assert "Aujourd'hui, nous mettons" in item["text"] or "Aujourd’hui, nous mettons" in item["text"]
+
+
+def test_french_listing_items_and_dates() -> None:
+    fr = EXPECTED["listing_fr"]
+    raw = (SITE / (fr["path"].lstrip("/") + ".html")).read_text(encoding="utf-8")
+    assert "juin 2018" in raw and 'lang="fr"' in raw
+    items = parse_listing_items(site_response(fr["path"]))
+    assert [(u, d.isoformat() if d else None) for u, d in items] == [(i["url"], i["date"]) for i in fr["items"]]
+    assert NOTICE["follows"] in [u for u, _ in items]
+
+
+BRIEFING = next(p for p in EXPECTED["pages"] if p["doc_type"] == "noon_briefing")
+
+
+def test_noon_briefing_is_followed_from_the_feed() -> None:
+    urls = _requests(list(_spider().parse_rss(site_response("/en/rss.xml"))))
+    assert BRIEFING["url"] in urls
+
+
+def test_noon_briefing_keeps_the_spokespersons_words_not_the_questions() -> None:
+    item = parsed("/" + BRIEFING["file"])
+    questions = [t["text"] for t in item["turns"] if t["speaker"] == "Question"]
+    answers = [t["text"] for t in item["turns"] if t["speaker"] == "Spokesman"]
+    assert len(questions) == 2 and len(answers) == 2
+    assert not any(q in item["text"] for q in questions)
+    assert all(a in item["text"] for a in answers)
+    assert item["text"].startswith("**Republic of Korea")
+    assert item["symbols"] == []
+
+
+def test_robots_txt_allows_the_feed_and_releases_and_blocks_admin_paths() -> None:
+    from protego import Protego
+
+    from core.config import Settings
+
+    rules = EXPECTED["robots"]
+    robots = Protego.parse((SITE / "robots.txt").read_text(encoding="utf-8"))
+    ua = Settings().user_agent
+    assert robots.crawl_delay(ua) == rules["crawl_delay"]
+    for path in rules["allowed"]:
+        assert robots.can_fetch(BASE + path, ua), path
+    for path in rules["disallowed"]:
+        assert not robots.can_fetch(BASE + path, ua), path
+    for page in EXPECTED["pages"]:
+        assert robots.can_fetch(page["url"], ua)
 
 
 # --- over HTTP ----------------------------------------------------------------------------------

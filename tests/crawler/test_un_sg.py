@@ -149,41 +149,71 @@ def test_errback_turns_http_errors_into_skipped_pages() -> None:
     assert skipped.url == "https://www.un.org/sg/en/content/sg/speeches/2021-09-10/remarks-press-conference"
 
 
+LISTING = EXPECTED["listing"]
+
+
 def _listing(page: int, spider: UnSgSpider) -> list[Request]:
     query = f"?page={page}" if page else ""
-    path = EXPECTED["listing"]["path"]
+    path = LISTING["path"]
     resp = file_response(site_file(SITE, path + query), f"{spider.base}{path}{query}")
     return list(spider.parse_listing(resp, page=page))
 
 
-def test_listing_follows_english_detail_links_and_the_next_page() -> None:
-    spider = make_spider(base="http://127.0.0.1:8000")
-    reqs = _listing(0, spider)
+def test_listing_has_a_first_a_middle_and_a_last_page() -> None:
+    assert len(LISTING["items"]) == 3
+    assert LISTING["next_page"] == [True, True, False]
+    assert all(LISTING["pages"]) and LISTING["pages"] == [len(items) for items in LISTING["items"]]
+
+
+@pytest.mark.parametrize("page", range(3), ids=["first", "middle", "last"])
+def test_listing_page_follows_its_english_items_and_the_next_page(page: int) -> None:
+    local = "http://127.0.0.1:8000"
+    spider = make_spider(base=local)
+    reqs = _listing(page, spider)
     details = [r for r in reqs if r.callback == spider.parse_detail]
     nxt = [r for r in reqs if r.callback == spider.parse_listing]
-    # All but the "English translation unavailable" item are followed, on the configured base.
-    assert len(details) == EXPECTED["listing"]["pages"][0] - 1
-    assert all(r.url.startswith("http://127.0.0.1:8000/sg/en/") for r in details)
-    assert details[0].url == EXPECTED["listing"]["first_item"]["url"].replace(BASE, "http://127.0.0.1:8000")
-    assert details[0].meta["listed_date"] == EXPECTED["listing"]["first_item"]["date"]
-    assert details[0].meta["listed_venue"] == EXPECTED["listing"]["first_item"]["venue"]
+    items = [i for i in LISTING["items"][page] if i["followed"]]
+    # Every English item, in listing order, on the configured base; dates and venues from the item line.
+    assert [r.url for r in details] == [i["url"].replace(BASE, local) for i in items]
+    assert [r.meta["listed_date"] for r in details] == [i["date"] for i in items]
+    assert [r.meta["listed_venue"] for r in details] == [i["venue"] for i in items]
     assert not any("/sg/ar/" in r.url for r in reqs)
-    assert [r.url for r in nxt] == ["http://127.0.0.1:8000/sg/en/content/ossg/latest-statements?page=1"]
+    expected_next = [f"{local}{LISTING['path']}?page={page + 1}"] if LISTING["next_page"][page] else []
+    assert [r.url for r in nxt] == expected_next
 
 
-def test_listing_stops_at_an_empty_page() -> None:
+def test_listing_skips_the_untranslated_item_and_keeps_the_rev_1_item() -> None:
+    every = [i for page in LISTING["items"] for i in page]
+    untranslated = [i for i in every if i["title"].startswith("English translation unavailable")]
+    assert len(untranslated) == 1 and not untranslated[0]["followed"]
+    rev1 = [i for i in every if i["title"].endswith("Rev. 1")]
+    assert len(rev1) == 1 and rev1[0]["followed"]
+    requested = {r.url for page in range(3) for r in _listing(page, make_spider())}
+    assert untranslated[0]["url"] not in requested
+    assert rev1[0]["url"] in requested
+
+
+def test_listing_first_item() -> None:
     spider = make_spider()
-    assert len(_listing(1, spider)) == EXPECTED["listing"]["pages"][1] + 1  # items + next page
-    assert _listing(2, spider) == []
+    first = next(r for r in _listing(0, spider) if r.callback == spider.parse_detail)
+    assert first.url == LISTING["first_item"]["url"]
+    assert first.meta["listed_date"] == LISTING["first_item"]["date"]
+    assert first.meta["listed_venue"] == LISTING["first_item"]["venue"]
 
 
-def test_listing_with_since_skips_older_items_and_stops_paging() -> None:
-    spider = make_spider(since=date(2021, 1, 1))
-    reqs = _listing(0, spider)
-    dates = [r.meta["listed_date"] for r in reqs if r.callback == spider.parse_detail]
-    assert dates and all(d >= "2021-01-01" for d in dates)
-    assert any(r.callback == spider.parse_listing for r in reqs)  # page 0 still had newer items
-    assert _listing(1, spider) == []  # everything on page 1 is older: no items, no next page
+SINCE = date.fromisoformat(LISTING["items"][1][3]["date"])  # a date inside the middle page
+
+
+@pytest.mark.parametrize("page", range(3), ids=["first", "middle", "last"])
+def test_listing_with_since_skips_older_items_and_stops_paging(page: int) -> None:
+    spider = make_spider(since=SINCE)
+    reqs = _listing(page, spider)
+    details = [r.url for r in reqs if r.callback == spider.parse_detail]
+    items = LISTING["items"][page]
+    assert details == [i["url"] for i in items if i["followed"] and i["date"] >= SINCE.isoformat()]
+    # The next page is asked for only while this one still had items on or after --since.
+    more = LISTING["next_page"][page] and any(i["date"] >= SINCE.isoformat() for i in items)
+    assert any(r.callback == spider.parse_listing for r in reqs) == more
 
 
 def test_rss_links_are_canonicalised_onto_the_base() -> None:
@@ -197,6 +227,85 @@ def test_rss_with_since() -> None:
     spider = make_spider(since=date(2020, 1, 1))
     resp = file_response(SITE / "sg/en/rss.xml", BASE + "/sg/en/rss.xml")
     assert len(list(spider.parse_rss(resp))) == 3
+
+
+SPK = EXPECTED["spokesperson_rss"]
+
+
+def _spokesperson_feed(spider: UnSgSpider) -> list[Request]:
+    # Served as rss.asp: file_response gives an HtmlResponse, as Scrapy would for a text/html Content-Type.
+    resp = file_response(SITE / SPK["path"].lstrip("/"), spider.base + SPK["path"])
+    return list(spider.parse_rss(resp))
+
+
+def test_spokesperson_feed_relative_links_and_day_first_dates() -> None:
+    raw = (SITE / SPK["path"].lstrip("/")).read_text(encoding="utf-8")
+    assert "<link>/sg/en/content/" in raw and " - " in raw  # relative links, "DD/MM/YYYY - HH:MM"
+    local = "http://127.0.0.1:8000"
+    reqs = _spokesperson_feed(make_spider(base=local))
+    assert len(reqs) == SPK["items"]
+    assert [r.url for r in reqs] == [u.replace(BASE, local) for u in SPK["links"]]
+    assert [r.meta["listed_date"] for r in reqs] == SPK["dates"]
+
+
+def test_spokesperson_feed_with_since() -> None:
+    since = date(2020, 1, 1)
+    reqs = _spokesperson_feed(make_spider(since=since))
+    assert [r.meta["listed_date"] for r in reqs] == [d for d in SPK["dates"] if d >= since.isoformat()]
+
+
+def test_spokesperson_feed_mixes_dsg_items_and_notes_and_classifies_them() -> None:
+    by_url = {p["url"]: p for p in EXPECTED["pages"]}
+    got = []
+    for url in SPK["links"]:
+        item = detail_item(by_url[url]["key"])
+        got.append((item["doc_type"], item["speaker_role"]))
+    assert got == list(zip(SPK["doc_types"], SPK["speaker_roles"], strict=True))
+    assert {"note_to_correspondents", "message"} <= set(SPK["doc_types"])
+    assert {"Deputy Secretary-General", "Spokesperson", "Secretary-General"} <= set(SPK["speaker_roles"])
+
+
+def test_note_url_date_differs_from_its_feed_date() -> None:
+    note = next(p for p in EXPECTED["pages"] if p["doc_type"] == "note_to_correspondents")
+    assert "/note-correspondents/" in note["url"]
+    assert SPK["dates"][SPK["links"].index(note["url"])] != note["url_date"]
+
+
+def test_bilingual_as_delivered_page_keeps_the_all_english_version_only() -> None:
+    page = next(p for p in EXPECTED["pages"] if p["key"] == "hrc-2019-bilingual-as-delivered")
+    item = detail_item(page["key"])
+    assert item["delivery_status"] == "as_delivered"
+    assert item["translations"] == []
+    assert "Monsieur le Président" not in item["text"] and "All-English" not in item["text"]
+    raw = (SITE / page["file"]).read_text(encoding="utf-8")
+    assert "Monsieur le Président" in raw and "*****" in raw  # the bilingual half is on the page
+
+
+def test_2024_message_with_video_lines_and_french_slug() -> None:
+    page = next(p for p in EXPECTED["pages"] if p["key"] == "evaw-2024-video-french")
+    assert page["url_date"].startswith("2024-") and page["url"].endswith("-scroll-down-for-french-version")
+    raw = (SITE / page["file"]).read_text(encoding="utf-8")
+    assert "Download the video:" in raw and "Watch the video on webtv.un.org:" in raw
+    item = detail_item(page["key"])
+    assert "video" not in item["text"].lower()
+    assert [t["language"] for t in item["translations"]] == ["fr"]
+
+
+def test_three_dates_page_keeps_url_and_release_dates_apart() -> None:
+    three = EXPECTED["three_dates"]
+    page = next(p for p in EXPECTED["pages"] if p["url"] == three["url"])
+    item = detail_item(page["key"])
+    assert item["url_date"].isoformat() == three["url_date"]
+    assert item["release_date"].isoformat() == three["release_date"]
+    assert page["cross_site"]
+
+
+META_KEYS = {"key", "gold_id", "template", "file", "cross_site", "note"}
+
+
+def test_every_expected_field_is_asserted() -> None:
+    for page in EXPECTED["pages"]:
+        assert set(page) - META_KEYS <= set(FIELDS), page["key"]
 
 
 def test_is_detail_url() -> None:
@@ -214,10 +323,18 @@ def test_robots_txt_disallows_the_linked_shortlink() -> None:
     ua = Settings().user_agent
     for url in EXPECTED["robots_blocked"]:
         assert not robots.can_fetch(url, ua)
-        # The listing links to it, so a crawler that ignored robots.txt would fetch it.
-        listing = (SITE / "sg/en/content/ossg/latest-statements.html").read_text(encoding="utf-8")
-        assert urlsplit(url).path in listing
+        # A listing links to it, so a crawler that ignored robots.txt would fetch it.
+        assert any(i["url"] == url and i["followed"] for page in LISTING["items"] for i in page)
     for page in EXPECTED["pages"]:
         assert robots.can_fetch(page["url"], ua)
     assert robots.crawl_delay(ua) == 10
-    assert not robots.can_fetch(BASE + "/sg/en/content/sg/speeches/x", "GPTBot")
+    for bot in ("GPTBot", "ClaudeBot", "CCBot"):
+        assert not robots.can_fetch(BASE + "/sg/en/content/sg/speeches/x", bot)
+    for feed in (EXPECTED["rss"]["path"], SPK["path"], LISTING["path"]):
+        assert robots.can_fetch(BASE + feed, ua)
+    assert not robots.can_fetch(BASE + "/sg/en/search/node", ua)
+    # Drupal's 37 wildcard disallows plus the shortlink block in the * group, no Sitemap (SOURCES.md §2).
+    text = (SITE / "robots.txt").read_text(encoding="utf-8")
+    star = text.split("User-agent: *", 1)[1]
+    assert sum(line.startswith("Disallow:") for line in star.splitlines()) == 38
+    assert "Sitemap:" not in text
