@@ -99,6 +99,12 @@ class Defaults(BaseModel):
     weights: dict[str, float] = Field(default_factory=dict)
     top_k: int = Field(default=2, ge=1)
     counter_exemplars: list[str] = Field(default_factory=list)
+    # Names of occasions ("International Day to End Impunity for Crimes against Journalists"): their
+    # words are masked before cue matching, since naming a day is not taking a position on it.
+    ignore_phrases: list[str] = Field(default_factory=list)
+    # Passages where one of these cues fires are never matched (e.g. "^question :" in briefings,
+    # where the reporter speaks, not the Secretary-General).
+    skip_passages: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _complete(self) -> Defaults:

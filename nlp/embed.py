@@ -153,9 +153,12 @@ class Embedder:
             done = sum(1 for h in hashes if h in cached)
             progress(done)
         fresh: dict[str, np.ndarray] = {}
-        miss_items = list(missing.items())
-        for i in range(0, len(miss_items), self.batch_size):
-            batch = miss_items[i : i + self.batch_size]
+        # Longest first, in chunks of many batches: batches of similar lengths waste little padding
+        # (what model.encode does within one call), while the chunks keep progress and cache writes going.
+        miss_items = sorted(missing.items(), key=lambda item: -len(item[1]))
+        chunk = self.batch_size * 16
+        for i in range(0, len(miss_items), chunk):
+            batch = miss_items[i : i + chunk]
             vecs = self.model.encode(
                 [t for _, t in batch],
                 batch_size=self.batch_size,

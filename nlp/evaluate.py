@@ -182,21 +182,18 @@ def _label_matrix(doc: dict[str, Any], priorities: Sequence[str]) -> np.ndarray:
 
 
 def doc_features(matcher: Matcher, docs: Sequence[dict[str, Any]]) -> list[DocFeatures]:
-    """Features of every gold document (all passages and titles embedded in one batched call)."""
+    """Features of every gold document (all passages embedded in one batched call; titles are context)."""
     texts: list[str] = []
     for d in docs:
         texts.extend(ps["text"] for ps in d["passages"])
-    titles = [d.get("title") or "" for d in docs]
-    vecs = matcher.embedder.encode(texts + titles)
-    feats = []
+    vecs = matcher.embedder.encode(texts)
+    items = []
     pos = 0
-    for t_idx, d in enumerate(docs):
+    for d in docs:
         n = len(d["passages"])
-        title_vec = vecs[len(texts) + t_idx] if titles[t_idx] else None
-        feats.append(matcher.features([ps["text"] for ps in d["passages"]], vecs[pos : pos + n],
-                                      title_vector=title_vec))
+        items.append(([ps["text"] for ps in d["passages"]], vecs[pos: pos + n], d.get("title") or None))
         pos += n
-    return feats
+    return matcher.features_many(items)
 
 
 def _predictions(

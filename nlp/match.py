@@ -11,9 +11,13 @@ For each passage and priority the matcher builds a small feature vector:
 - ``ctx_pair``   the passage opens with an anaphor ("They", "Their work", "To them") and the previous
                  passage had strong/pair evidence: the pronoun is resolved to it;
 - ``ctx_sem``    the same anaphor gate times the previous passage's ``sem``;
-- ``title``      ``sem`` of the document title;
+- ``title``      the document title has strong/pair/proxy evidence for the priority (cue-based, so
+                 re-scoring stored passages needs no title embedding);
 - ``doc_ev``     share of the document's passages with strong/pair/proxy evidence for the priority
-                 (a message about attacks on journalists is about them from start to end).
+                 (a message about attacks on journalists is about them from start to end);
+- ``doc_point``  the passage makes the priority's point (a point cue) in a document that is about the
+                 priority (strong/pair evidence in another passage or in the title): "murdered after
+                 giving testimony to a Special Rapporteur" in a speech on reprisals.
 
 Weights are shared by all priorities, plus a per-priority bias and per-priority deviations for
 ``sem``, ``strong``, ``pair`` and ``proxy_pair`` (fitted with a strong penalty towards zero).
@@ -26,8 +30,12 @@ model, never in code.
 Level: ``explicit`` when the passage itself has subject + point (or strong + subject) cues and the
 score reaches the explicit threshold; otherwise ``implicit``.
 
-Stance: the agenda's ``stance_cues`` are tried in file order (condemnation, call_to_action,
-commitment, concern); the first kind with a cue in the passage wins; none gives ``mention``.
+Stance (README "Stance rules"): the agenda's ``stance_cues`` kinds are tried in file order; the
+first kind with a cue in the passage wins; none gives ``mention``.
+
+Everything is computed for a batch of documents at once (``features_many``): one matrix product for
+all passages x all exemplars, one cue pass, context by shifting within documents. That is what lets
+``sgwatch rescore`` re-score hundreds of thousands of stored passage vectors in seconds.
 """
 
 from __future__ import annotations
@@ -44,11 +52,13 @@ import numpy as np
 
 from core.models import Match, Passage, Statement
 from nlp.agenda import CUE_KINDS, Agenda
+from nlp.cues import EXACT, CueIndex, tokens
 from nlp.embed import Embedder
 
 log = logging.getLogger(__name__)
 
-FEATURES = ("sem", "neg", "strong", "pair", "proxy_pair", "subject", "ctx_pair", "ctx_sem", "title", "doc_ev")
+FEATURES = ("sem", "neg", "strong", "pair", "proxy_pair", "subject", "ctx_pair", "ctx_sem", "title", "doc_ev",
+            "doc_point")
 # Features whose weight may deviate per priority (shrunk towards the shared weight when fitting):
 # how much a cue or an exemplar match is worth differs between, say, "reprisals" and "peace".
 PER_PRIORITY = ("sem", "strong", "pair", "proxy_pair")
@@ -59,7 +69,6 @@ _ANAPHOR = re.compile(
     r"(?:they|their|them|these|those|this|that|such|he|she|his|her|it|its|we must defend them)\b",
     re.IGNORECASE,
 )
-_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u2010": "-", "\u2011": "-", "\u2013": "-"})
 
 
 @dataclass
@@ -118,12 +127,17 @@ class DocFeatures:
 
     X: np.ndarray
     texts: list[str]
-    cues: list[dict[str, list[str]]]  # per passage: "P1|subject" -> matched phrases
-    stances: list[str]
-    top_exemplars: np.ndarray  # (passages, priorities, 2) indices into the priority's exemplars
-    top_sims: np.ndarray  # (passages, priorities, 2)
+    hits: list[dict[int, list[str]]]  # per passage: cue group id -> matched phrases (see `cues`)
+    vectors: np.ndarray  # (passages, dim): kept for explanations (closest exemplars)
     anaphoric: np.ndarray  # (passages,) bool
-    title_sem: np.ndarray  # (priorities,)
+    skip: np.ndarray  # (passages,) bool: ruled out by the agenda's skip_passages cues
+    title_cues: dict[str, list[str]] = field(default_factory=dict)  # "P1|strong" -> phrases in the title
+    names: list[str] = field(default_factory=list)  # cue group names, by group id
+
+    @property
+    def cues(self) -> list[dict[str, list[str]]]:
+        """Per passage: "P1|subject" -> matched phrases."""
+        return [{self.names[g]: v for g, v in h.items()} for h in self.hits]
 
 
 def fitted_path_for(agenda: Agenda) -> Path | None:
@@ -184,59 +198,104 @@ def default_params(agenda: Agenda) -> MatcherParams:
     )
 
 
-def _token_spec(tok: str) -> dict[str, Any]:
-    if tok == "*":
-        return {}
-    if tok.endswith("*") and len(tok) > 1:
-        return {"LOWER": {"REGEX": "^" + re.escape(tok[:-1])}}
-    return {"LOWER": tok}
-
-
 class CueMatcher:
-    """Compiles the agenda's cue phrases into one spaCy Matcher over a tokenizer-only pipeline."""
+    """The agenda's cue phrases (per priority and kind) and its stance cues, each compiled into a CueIndex.
+
+    Stance cues are matched only for passages that matched a priority (a few per cent of them).
+    """
 
     def __init__(self, agenda: Agenda) -> None:
-        import spacy
-        from spacy.matcher import Matcher as SpacyMatcher
-        from spacy.matcher import PhraseMatcher
-
-        self.nlp = spacy.blank("en")
-        self.matcher = SpacyMatcher(self.nlp.vocab)
-        self.phrases = PhraseMatcher(self.nlp.vocab, attr="LOWER")
-        self.stance_order = [k for k in agenda.stance_cues]
+        self.ids = agenda.ids
+        self.stance_order = list(agenda.stance_cues)
         groups: dict[str, list[str]] = {}
         for pid in agenda.ids:
             for kind in CUE_KINDS:
                 groups[f"{pid}|{kind}"] = agenda.expand_cues(pid, kind)
-        for stance, phrases in agenda.stance_cues.items():
-            groups[f"stance|{stance}"] = phrases
-        for key, phrases in groups.items():
-            exact: list[Any] = []
-            wild: list[list[dict[str, Any]]] = []
-            for phrase in phrases:
-                toks = phrase.lower().translate(_QUOTES).split()
-                if not toks:
-                    continue
-                if any(t.endswith("*") for t in toks):
-                    wild.append([_token_spec(t) for t in toks])
-                else:
-                    # Exact phrases go through the (much faster) PhraseMatcher.
-                    exact.append(self.nlp.make_doc(" ".join(toks)))
-            if exact:
-                self.phrases.add(key, exact)
-            if wild:
-                self.matcher.add(key, wild)
+        self.index = CueIndex(groups)
+        self.ignore = CueIndex({"ignore": agenda.defaults.ignore_phrases})
+        first = self.ignore.first_tokens()
+        self._ignore_first = first if first is not None else set()
+        self._ignore_any = first is None  # a prefix-pattern first token: mask every passage
+        # phrases of plain tokens can be pre-checked as substrings of the joined tokens (C speed)
+        phrases = self.ignore.phrases
+        self._ignore_plain: list[str] | None = (
+            [" ".join(v for _, v in ph.specs) for ph in phrases]
+            if all(kind == EXACT for ph in phrases for kind, _ in ph.specs) else None)
+        self.skip = CueIndex({"skip": agenda.defaults.skip_passages})
+        self.stance_index = CueIndex({s: agenda.stance_cues[s] for s in self.stance_order})
+        # group id of (priority j, cue kind c)
+        self.kind_groups = np.array([[self.index.names.index(f"{pid}|{kind}") for kind in CUE_KINDS]
+                                     for pid in agenda.ids], dtype=np.int64)
+
+    def _tokens(self, text: str) -> list[str]:
+        toks = tokens(text)
+        if self._ignore_any or not self._ignore_first.isdisjoint(toks):
+            toks = self.ignore.mask(toks)
+        return toks
+
+    def run_ids(self, texts: Sequence[str]) -> list[dict[int, list[str]]]:
+        """Per text: group id -> matched phrases (occasion names masked first)."""
+        return self.analyse(texts)[0]
+
+    def analyse(self, texts: Sequence[str]) -> tuple[list[dict[int, list[str]]], np.ndarray]:
+        """(per text: group id -> matched phrases, which texts a skip_passages cue rules out); one
+        tokenization per text."""
+        match = self.index.match_tokens
+        check_skip = bool(self.skip.phrases)
+        skip = np.zeros(len(texts), dtype=bool)
+        out: list[dict[int, list[str]]] = []
+        ignore_first, ignore_any, mask = self._ignore_first, self._ignore_any, self.ignore.mask
+        plain = self._ignore_plain
+        for i, text in enumerate(texts):
+            toks = tokens(text)
+            if check_skip and self.skip.match_tokens(toks):
+                skip[i] = True
+            if ignore_any or not ignore_first.isdisjoint(toks):
+                joined = " ".join(toks)
+                if plain is None or any(p in joined for p in plain):
+                    toks = mask(toks)
+            out.append(match(toks))
+        return out, skip
+
+    def skipped(self, texts: Sequence[str]) -> np.ndarray:
+        """Which texts a skip_passages cue rules out."""
+        return self.analyse(texts)[1]
+
+    def named(self, hits: dict[int, list[str]]) -> dict[str, list[str]]:
+        """Group id keys turned into "P1|subject" names."""
+        names = self.index.names
+        return {names[g]: v for g, v in hits.items()}
 
     def run(self, texts: Sequence[str]) -> list[dict[str, list[str]]]:
-        """Per text: cue group key -> matched phrases."""
-        out: list[dict[str, list[str]]] = []
-        for doc in self.nlp.pipe([t.translate(_QUOTES) for t in texts], batch_size=256):
-            hits: dict[str, list[str]] = {}
-            for match_id, start, end in [*self.matcher(doc), *self.phrases(doc)]:
-                key = self.nlp.vocab.strings[match_id]
-                hits.setdefault(key, []).append(doc[start:end].text)
-            out.append(hits)
+        """Per text: cue group key ("P1|subject", "stance|concern") -> matched phrases."""
+        names = self.index.names
+        out = []
+        for text, hits in zip(texts, self.run_ids(texts)):
+            named = {names[g]: v for g, v in hits.items()}
+            named.update({f"stance|{k}": v for k, v in self.stance_cues(text).items()})
+            out.append(named)
         return out
+
+    def hit_matrix(self, hits: Sequence[dict[int, list[str]]]) -> np.ndarray:
+        """(texts, priorities, cue kinds) booleans."""
+        G = len(self.index.names)
+        flat = np.zeros((len(hits), G), dtype=bool)
+        for i, h in enumerate(hits):
+            if h:
+                flat[i, list(h)] = True
+        return flat[:, self.kind_groups]
+
+    def stance_cues(self, text: str) -> dict[str, list[str]]:
+        """Stance kind -> stance cues found in the text."""
+        return self.stance_index.match_named(text)
+
+    def stance(self, text: str) -> str:
+        """The stance of a passage: the first kind in the agenda's order with a cue in it, else 'mention'."""
+        found = self.stance_cues(text)
+        for name in self.stance_order:
+            if name in found:
+                return name
+        return "mention"
 
 
 class Matcher:
@@ -256,8 +315,8 @@ class Matcher:
         self.params = loaded or default_params(agenda)
         self.fitted = loaded is not None
         self._cues: CueMatcher | None = None
-        self._ex_vecs: list[np.ndarray] | None = None
-        self._neg_vecs: list[np.ndarray] | None = None
+        self._bank: tuple[np.ndarray, list[tuple[int, int]], list[np.ndarray]] | None = None
+        self._wcache: tuple[MatcherParams, np.ndarray, np.ndarray] | None = None
 
     @property
     def cues(self) -> CueMatcher:
@@ -266,154 +325,194 @@ class Matcher:
             self._cues = CueMatcher(self.agenda)
         return self._cues
 
-    def _vectors(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        """Exemplar and counter-exemplar vectors per priority (embedded once, cached by the embedder)."""
-        if self._ex_vecs is None or self._neg_vecs is None:
+    def _vectors(self) -> tuple[np.ndarray, list[tuple[int, int]], list[np.ndarray]]:
+        """All exemplar vectors stacked, each priority's (start, end) in the stack, and index arrays of
+        each priority's counter-exemplars (its own + the agenda-wide ones) in the stack."""
+        if self._bank is None:
             texts: list[str] = []
-            spans: list[tuple[int, int, int, int]] = []
-            shared = list(self.agenda.defaults.counter_exemplars)
+            ex_spans: list[tuple[int, int]] = []
+            own_neg: list[tuple[int, int]] = []
             for p in self.agenda.priorities:
                 a = len(texts)
                 texts.extend(p.exemplars)
                 b = len(texts)
                 texts.extend(p.counter_exemplars)
-                spans.append((a, b, b, len(texts)))
+                ex_spans.append((a, b))
+                own_neg.append((b, len(texts)))
             s0 = len(texts)
-            texts.extend(shared)
-            vecs = self.embedder.encode(texts)
-            shared_vecs = vecs[s0:]
-            self._ex_vecs = [vecs[a:b] for a, b, _, _ in spans]
-            self._neg_vecs = [np.vstack([vecs[c:d], shared_vecs]) for _, _, c, d in spans]
-        return self._ex_vecs, self._neg_vecs
+            texts.extend(self.agenda.defaults.counter_exemplars)
+            shared = np.arange(s0, len(texts))
+            vecs = np.asarray(self.embedder.encode(texts), dtype=np.float32)
+            negs = [np.concatenate([np.arange(c, d), shared]).astype(np.int64) for c, d in own_neg]
+            self._bank = (vecs, ex_spans, negs)
+        return self._bank
 
-    def _sem(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """(sem, neg, top-2 exemplar indices, top-2 sims) for each vector x priority."""
-        ex, neg = self._vectors()
+    def _sem(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(sem, neg), each (n, priorities): top-k mean exemplar similarity, best counter similarity."""
+        bank, spans, negs = self._vectors()
         k = self.agenda.defaults.top_k
-        n = vectors.shape[0]
-        P = len(ex)
+        n, P = vectors.shape[0], len(spans)
+        sims = vectors @ bank.T  # one product for every exemplar and counter-exemplar
         sem = np.zeros((n, P), dtype=np.float32)
-        negs = np.zeros((n, P), dtype=np.float32)
-        top_i = np.zeros((n, P, 2), dtype=np.int64)
-        top_s = np.zeros((n, P, 2), dtype=np.float32)
-        for j in range(P):
-            sims = vectors @ ex[j].T  # (n, m)
-            order = np.argsort(-sims, axis=1)
-            kk = min(k, sims.shape[1])
-            sem[:, j] = np.take_along_axis(sims, order[:, :kk], axis=1).mean(axis=1)
-            t = min(2, sims.shape[1])
-            top_i[:, j, :t] = order[:, :t]
-            top_s[:, j, :t] = np.take_along_axis(sims, order[:, :t], axis=1)
-            negs[:, j] = (vectors @ neg[j].T).max(axis=1) if neg[j].shape[0] else 0.0
-        return sem, negs, top_i, top_s
+        neg = np.zeros((n, P), dtype=np.float32)
+        for j, (a, b) in enumerate(spans):
+            block = sims[:, a:b]
+            kk = min(k, b - a)
+            if kk == b - a:
+                sem[:, j] = block.mean(axis=1)
+            else:
+                sem[:, j] = -np.partition(-block, kk - 1, axis=1)[:, :kk].mean(axis=1)
+            if negs[j].size:
+                neg[:, j] = sims[:, negs[j]].max(axis=1)
+        return sem, neg
+
+    def features_many(
+        self, docs: Sequence[tuple[Sequence[str], np.ndarray, str | None]]
+    ) -> list[DocFeatures]:
+        """Features of many documents at once; each document is (passage texts in order, vectors, title)."""
+        P, F = len(self.ids), len(FEATURES)
+        texts: list[str] = []
+        lengths: list[int] = []
+        vec_parts: list[np.ndarray] = []
+        for doc_texts, vecs, _ in docs:
+            texts.extend(doc_texts)
+            lengths.append(len(doc_texts))
+            if len(doc_texts):
+                vec_parts.append(np.asarray(vecs, dtype=np.float32).reshape(len(doc_texts), -1))
+        N = len(texts)
+        starts = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        X = np.zeros((N, P, F), dtype=np.float32)
+        cm = self.cues
+        hits, skip = cm.analyse(texts)
+        anaphoric = np.array([bool(_ANAPHOR.match(t)) for t in texts], dtype=bool)
+        title_hits = cm.run_ids([title or "" for _, _, title in docs])
+        if N:
+            V = np.concatenate(vec_parts, axis=0)
+            sem, neg = self._sem(V)
+            has = cm.hit_matrix(hits)
+            strong, subject, proxy, point = (has[:, :, c] for c in range(4))
+            pair = subject & point
+            evidence = strong | pair
+            proxy_pair = proxy & point & ~pair
+            th = cm.hit_matrix(title_hits)
+            title_ev = th[:, :, 0] | (th[:, :, 1] & th[:, :, 3]) | (th[:, :, 2] & th[:, :, 3])
+            doc_of = np.repeat(np.arange(len(docs)), lengths)
+            X[:, :, 0] = sem
+            X[:, :, 1] = neg
+            X[:, :, 2] = strong
+            X[:, :, 3] = pair
+            X[:, :, 4] = proxy_pair
+            X[:, :, 5] = subject
+            if N > 1:
+                # context from the previous passage of the same document only
+                gate = (anaphoric[1:] & (doc_of[1:] == doc_of[:-1]))[:, None]
+                X[1:, :, 6] = gate & evidence[:-1]
+                X[1:, :, 7] = gate * sem[:-1]
+            X[:, :, 8] = title_ev[doc_of]
+            ev = (evidence | proxy_pair).astype(np.float32)
+            nonempty = np.array(lengths) > 0
+            sums = np.zeros((len(docs), P), dtype=np.float32)
+            sums[nonempty] = np.add.reduceat(ev, starts[:-1][nonempty], axis=0)
+            share = sums / np.maximum(np.array(lengths, dtype=np.float32), 1.0)[:, None]
+            X[:, :, 9] = share[doc_of]
+            # evidence elsewhere in the document (or its title) makes a point cue here count
+            ev_other = sums[doc_of] - ev > 0
+            X[:, :, 10] = point & (ev_other | title_ev[doc_of])
+        else:
+            V = np.zeros((0, 0), dtype=np.float32)
+        out = []
+        for d in range(len(docs)):
+            a, b = int(starts[d]), int(starts[d + 1])
+            out.append(DocFeatures(
+                X=X[a:b], texts=texts[a:b], hits=hits[a:b], vectors=V[a:b],
+                anaphoric=anaphoric[a:b], skip=skip[a:b], title_cues=cm.named(title_hits[d]), names=cm.index.names))
+        return out
 
     def features(
         self, passages: Sequence[str], vectors: np.ndarray, title: str | None = None,
-        title_vector: np.ndarray | None = None,
     ) -> DocFeatures:
         """Feature tensor of one document's passages (in order)."""
-        texts = list(passages)
-        n, P = len(texts), len(self.ids)
-        X = np.zeros((n, P, len(FEATURES)), dtype=np.float32)
-        if n == 0:
-            return DocFeatures(X, texts, [], [], np.zeros((0, P, 2), np.int64), np.zeros((0, P, 2)),
-                               np.zeros(0, bool), np.zeros(P, np.float32))
-        vectors = np.asarray(vectors, dtype=np.float32)
-        sem, neg, top_i, top_s = self._sem(vectors)
-        if title_vector is None and title:
-            title_vector = self.embedder.encode([title])[0]
-        title_sem = (
-            self._sem(title_vector[None, :])[0][0] if title_vector is not None else np.zeros(P, np.float32)
-        )
-        cue_hits = self.cues.run(texts)
-        anaphoric = np.array([bool(_ANAPHOR.match(t)) for t in texts])
-        has = np.zeros((n, P, len(CUE_KINDS)), dtype=bool)
-        for i, hits in enumerate(cue_hits):
-            for j, pid in enumerate(self.ids):
-                for c, kind in enumerate(CUE_KINDS):
-                    has[i, j, c] = f"{pid}|{kind}" in hits
-        strong, subject, proxy, point = (has[:, :, c] for c in range(4))
-        pair = subject & point
-        evidence = strong | pair
-        X[:, :, 0] = sem
-        X[:, :, 1] = neg
-        X[:, :, 2] = strong
-        X[:, :, 3] = pair
-        X[:, :, 4] = proxy & point & ~pair
-        X[:, :, 5] = subject
-        if n > 1:
-            gate = anaphoric[1:, None]
-            X[1:, :, 6] = gate & evidence[:-1]
-            X[1:, :, 7] = gate * sem[:-1]
-        X[:, :, 8] = title_sem[None, :]
-        X[:, :, 9] = (evidence | (proxy & point)).mean(axis=0)[None, :]
-        stances = []
-        for hits in cue_hits:
-            stance = "mention"
-            for kind in self.cues.stance_order:
-                if f"stance|{kind}" in hits:
-                    stance = kind
-                    break
-            stances.append(stance)
-        return DocFeatures(X, texts, cue_hits, stances, top_i, top_s, anaphoric, title_sem)
+        return self.features_many([(list(passages), vectors, title)])[0]
 
-    def logits(self, X: np.ndarray, params: MatcherParams | None = None) -> np.ndarray:
-        """Logits of a (..., priorities, features) tensor."""
+    def weight_matrix(self, params: MatcherParams | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(W of shape (priorities, features), b of shape (priorities,)) including the shared bias."""
         p = params or self.params
+        if self._wcache is not None and self._wcache[0] is p:
+            return self._wcache[1], self._wcache[2]
         W = np.array(
             [[p.weights.get(f, 0.0) + p.priority_weights.get(pid, {}).get(f, 0.0) for f in FEATURES]
              for pid in self.ids],
             dtype=np.float32,
         )
         b = np.array([p.priority_bias.get(pid, 0.0) for pid in self.ids], dtype=np.float32)
-        return np.einsum("...pf,pf->...p", X, W) + b + p.weights.get("bias", 0.0)
+        b = b + np.float32(p.weights.get("bias", 0.0))
+        self._wcache = (p, W, b)
+        return W, b
+
+    def logits(self, X: np.ndarray, params: MatcherParams | None = None) -> np.ndarray:
+        """Logits of a (..., priorities, features) tensor."""
+        W, b = self.weight_matrix(params)
+        return np.einsum("...pf,pf->...p", X, W) + b
 
     def probabilities(self, feats: DocFeatures, params: MatcherParams | None = None) -> np.ndarray:
         """Scores in [0, 1], shape (passages, priorities)."""
         z = self.logits(feats.X, params)
-        return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+        probs = 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+        if feats.skip.any():
+            probs[feats.skip] = 0.0
+        return probs
 
-    def decide(self, feats: DocFeatures, params: MatcherParams | None = None) -> list[PassageDecision]:
-        """Turn features into decisions with levels, stances and explanations."""
+    def decide(self, feats: DocFeatures, params: MatcherParams | None = None,
+               explain: bool = True) -> list[PassageDecision]:
+        """Turn features into decisions with levels, stances and (optionally) explanations."""
         p = params or self.params
         probs = self.probabilities(feats, p)
+        dec_t = np.array([p.decision.get(pid, 0.5) for pid in self.ids], dtype=np.float32)
+        exp_t = np.array([p.explicit.get(pid, p.decision.get(pid, 0.5)) for pid in self.ids], dtype=np.float32)
         out: list[PassageDecision] = []
+        rounded = np.round(probs.astype(np.float64), 4)
         for i in range(len(feats.texts)):
-            scores = {pid: round(float(probs[i, j]), 4) for j, pid in enumerate(self.ids)}
+            scores = dict(zip(self.ids, rounded[i].tolist()))
             dec = PassageDecision(scores=scores, priorities=[])
-            for j, pid in enumerate(self.ids):
-                if probs[i, j] < p.decision.get(pid, 0.5):
-                    continue
+            for j in np.flatnonzero(probs[i] >= dec_t):
+                pid = self.ids[j]
                 dec.priorities.append(pid)
                 x = feats.X[i, j]
                 explicit_cues = bool(x[3]) or (bool(x[2]) and bool(x[5]))
-                explicit = explicit_cues and probs[i, j] >= p.explicit.get(pid, p.decision.get(pid, 0.5))
-                dec.levels[pid] = "explicit" if explicit else "implicit"
-                dec.stances[pid] = feats.stances[i]
-                dec.explanations[pid] = self._explain(feats, i, j)
+                dec.levels[pid] = "explicit" if explicit_cues and probs[i, j] >= exp_t[j] else "implicit"
+                dec.stances[pid] = self.cues.stance(feats.texts[i])
+                if explain:
+                    dec.explanations[pid] = self._explain(feats, i, int(j))
             out.append(dec)
         return out
 
-    def _explain(self, feats: DocFeatures, i: int, j: int) -> dict[str, Any]:
+    def _explain(self, feats: DocFeatures, i: int, j: int, stance_cues: dict[str, list[str]] | None = None,
+                 closest: list[tuple[int, float]] | None = None) -> dict[str, Any]:
+        """Why passage i matched priority j: closest exemplars, cues, context used."""
         prio = self.agenda.priorities[j]
         pid = prio.id
-        hits = feats.cues[i]
-        closest = [
-            {"exemplar": prio.exemplars[int(feats.top_exemplars[i, j, r])],
-             "similarity": round(float(feats.top_sims[i, j, r]), 3)}
-            for r in range(min(2, len(prio.exemplars)))
-        ]
+        if closest is None:
+            bank, spans, _ = self._vectors()
+            a, b = spans[j]
+            sims = bank[a:b] @ feats.vectors[i]
+            closest = [(int(r), float(sims[r])) for r in np.argsort(-sims)[:2]]
+        hits = feats.hits[i]
         x = feats.X[i, j]
         return {
-            "closest_exemplars": closest,
+            "closest_exemplars": [{"exemplar": prio.exemplars[r], "similarity": round(sim, 3)}
+                                  for r, sim in closest],
             "counter_similarity": round(float(x[1]), 3),
-            "cues": {kind: sorted(set(hits.get(f"{pid}|{kind}", []))) for kind in CUE_KINDS
-                     if hits.get(f"{pid}|{kind}")},
+            "cues": {kind: sorted(set(hits[g])) for kind, g in zip(CUE_KINDS, self.cues.kind_groups[j].tolist())
+                     if g in hits},
+            "stance_cues": {k: sorted(set(v)) for k, v in (
+                stance_cues if stance_cues is not None else self.cues.stance_cues(feats.texts[i])).items()},
             "context": {
                 "previous_passage": bool(feats.anaphoric[i]) and i > 0,
                 "previous_evidence": bool(x[6]),
                 "previous_similarity": round(float(x[7]), 3),
-                "title_similarity": round(float(feats.title_sem[j]), 3),
+                "title_cues": {kind: sorted(set(feats.title_cues[f"{pid}|{kind}"])) for kind in CUE_KINDS
+                               if feats.title_cues.get(f"{pid}|{kind}")},
+                "document_evidence_share": round(float(x[9]), 3),
             },
             "params": self.params.source,
         }
@@ -424,29 +523,63 @@ class Matcher:
         """Decisions for one document's passages, in order (neighbours and title are context)."""
         return self.decide(self.features(passages, vectors, title))
 
+    def _matches(self, statement_id: str, passage_ids: Sequence[str], feats: DocFeatures,
+                 agenda_version: str) -> list[Match]:
+        """Matches of one document: only the decided (passage, priority) pairs are built."""
+        p = self.params
+        probs = self.probabilities(feats, p)
+        dec_t = np.array([p.decision.get(pid, 0.5) for pid in self.ids], dtype=np.float32)
+        exp_t = np.array([p.explicit.get(pid, p.decision.get(pid, 0.5)) for pid in self.ids], dtype=np.float32)
+        out: list[Match] = []
+        stance_of: dict[int, tuple[str, dict[str, list[str]]]] = {}
+        rows, cols = np.nonzero(probs >= dec_t)
+        if rows.size == 0:
+            return out
+        # closest exemplars of all decided pairs, one small product per priority
+        bank, spans, _ = self._vectors()
+        top_idx = np.zeros((rows.size, 2), dtype=np.int64)
+        top_sim = np.full((rows.size, 2), np.nan, dtype=np.float32)
+        for j in np.unique(cols):
+            sel = np.flatnonzero(cols == j)
+            a, b = spans[j]
+            sims = feats.vectors[rows[sel]] @ bank[a:b].T
+            t = min(2, b - a)
+            order = np.argsort(-sims, axis=1)[:, :t]
+            top_idx[sel, :t] = order
+            top_sim[sel, :t] = np.take_along_axis(sims, order, axis=1)
+        model = self.embedder.model_id
+        for k, (i, j) in enumerate(zip(rows.tolist(), cols.tolist())):
+            if i not in stance_of:
+                found = self.cues.stance_cues(feats.texts[i])
+                stance_of[i] = (next((k for k in self.cues.stance_order if k in found), "mention"), found)
+            stance, found = stance_of[i]
+            x = feats.X[i, j]
+            explicit_cues = bool(x[3]) or (bool(x[2]) and bool(x[5]))
+            closest = [(int(top_idx[k, r]), float(top_sim[k, r])) for r in range(2) if not np.isnan(top_sim[k, r])]
+            # built without re-validation: every field is valid by construction, and re-scoring
+            # builds hundreds of thousands of these
+            out.append(Match.model_construct(
+                passage_id=passage_ids[i], statement_id=statement_id, priority=self.ids[j],
+                score=min(1.0, max(0.0, round(float(probs[i, j]), 4))),
+                level="explicit" if explicit_cues and probs[i, j] >= exp_t[j] else "implicit",
+                stance=stance, agenda_version=agenda_version, model=model,
+                explanation=self._explain(feats, i, j, found, closest)))
+        return out
+
     def match_statement(
         self, statement: Statement, passages: list[Passage], vectors: np.ndarray, agenda_version: str
     ) -> list[Match]:
         """Matches (decided passage x priority pairs) for a statement's passages."""
-        decisions = self.score([p.text for p in passages], vectors, statement.title)
-        out: list[Match] = []
-        for passage, dec in zip(passages, decisions):
-            for pid in dec.priorities:
-                out.append(
-                    Match(
-                        passage_id=passage.id,
-                        statement_id=statement.id,
-                        priority=pid,
-                        score=min(1.0, max(0.0, dec.scores[pid])),
-                        level=dec.levels[pid],  # type: ignore[arg-type]
-                        stance=dec.stances[pid],  # type: ignore[arg-type]
-                        agenda_version=agenda_version,
-                        model=self.embedder.model_id,
-                        explanation=dec.explanations[pid],
-                    )
-                )
-        return out
+        feats = self.features([p.text for p in passages], vectors, statement.title)
+        return self._matches(statement.id, [p.id for p in passages], feats, agenda_version)
 
+    def match_many(
+        self, items: Sequence[tuple[str, str | None, Sequence[str], Sequence[str], np.ndarray]],
+        agenda_version: str,
+    ) -> list[list[Match]]:
+        """Matches for many statements at once: (statement id, title, passage ids, texts, vectors) each."""
+        feats = self.features_many([(texts, vecs, title) for _, title, _, texts, vecs in items])
+        return [self._matches(sid, pids, f, agenda_version) for (sid, _, pids, _, _), f in zip(items, feats)]
 
 # ---------------------------------------------------------------------------------------------
 # Fitting: a pooled logistic regression (shared feature weights + per-priority bias), then
