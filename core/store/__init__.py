@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from core.config import Settings
-from core.errors import ConfigError
 from core.store.base import (
     MonthPriorityAggregate,
     PassageHit,
@@ -29,9 +28,15 @@ __all__ = [
 
 
 def open_store(settings: Settings) -> Store:
-    """Open the store named by settings.store (SQLite at settings.db_path by default)."""
+    """Open the store named by settings.store (SQLite at settings.db_path by default, or Elasticsearch).
+
+    Elasticsearch unreachable or red raises StoreUnavailable; SGWATCH_ELASTICSEARCH_URL missing, ConfigError.
+    """
     if settings.store == "elasticsearch":
-        raise ConfigError("the Elasticsearch backend is not available yet (issue 7)")
+        # Imported here: the client is only needed when Elasticsearch is the configured store.
+        from core.store.elastic import ElasticStore
+
+        return ElasticStore.from_settings(settings)
     # Imported here so that importing core.store stays cheap for modules that only need the types.
     from core.store.sqlite import SQLiteStore
 
