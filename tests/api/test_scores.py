@@ -6,6 +6,7 @@ import csv
 import io
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.api.conftest import CORPUS, Corpus
@@ -74,31 +75,105 @@ def test_monthly_scores_csv_equals_json(client: TestClient) -> None:
         assert row["agenda_version"] == item["agenda_version"]
 
 
-def test_report_page_table_and_evidence(client: TestClient, corpus: Corpus) -> None:
-    r = client.get("/report")
-    assert r.status_code == 200
-    assert r.headers["content-type"].startswith("text/html")
-    html = r.text
-    assert "<table>" in html and "<caption>" in html
-    assert html.count('<th scope="col">') == 1 + 3  # priority column + three months
-    assert html.count('<th scope="row">') == len(corpus.agenda.priorities)
-    # each cell links to its evidence, which is on the page with quote, date, link, score and level
-    assert 'href="#ev-2024-03-P1"' in html and 'id="ev-2024-03-P1"' in html
-    # unaddressed cells show 0.0 without a link to an empty section
-    assert 'href="#ev-2024-03-P3"' not in html and 'id="ev-2024-03-P3"' not in html
-    section = html[html.index('id="ev-2024-03-P1"'):]
+def _heatmap(html: str) -> dict[tuple[str, str], float]:
+    """(month, priority) -> the number shown in the page's heatmap cell."""
+    table = html[html.index('id="heatmap"'):]
+    table = table[: table.index("</table>")]
+    cells = re.findall(r'<td data-month="([0-9-]+)" data-priority="(P\d+)" data-score="([0-9.]+)"[^>]*>'
+                       r'<a [^>]*>([0-9.]+)</a>', table)
+    out = {}
+    for month, pid, attr, shown in cells:
+        assert attr == shown, (month, pid, attr, shown)
+        out[(month, pid)] = float(shown)
+    return out
+
+
+@pytest.mark.parametrize("params", [
+    {}, {"from": "2024-04", "to": "2024-05"}, {"source": "press.un.org"}, {"term": "guterres"},
+    {"venue": "human_rights_council"}, {"speaker": "sg"}, {"from": "2024-03-15"},
+])
+def test_report_numbers_equal_the_api_for_the_same_filters(client: TestClient, params: dict) -> None:
+    html = client.get("/report", params=params).text
+    api = client.get("/scores/monthly", params=params).json()
+    assert api, params
+    assert _heatmap(html) == {(i["month"], i["priority"]): i["score"] for i in api}
+    # the month view (latest month by default) shows the same numbers, band and streak as the API
+    latest = max(i["month"] for i in api)
+    view = html[html.index('id="month-table"'):]
+    view = view[: view.index("</table>")]
+    rows = re.findall(r'<tr data-priority="(P\d+)" data-score="([0-9.]+)">.*?'
+                      r'<td>([0-9.]+)</td>\s*<td>([0-9.]+)–([0-9.]+)</td>.*?data-streak="(\d+)"', view, re.DOTALL)
+    expected = [(i["priority"], i["score"], i["score_low"], i["score_high"], i["silence_streak"])
+                for i in api if i["month"] == latest]
+    assert [(p, float(a), float(lo), float(hi), int(st)) for p, a, _, lo, hi, st in rows] == expected
+    # the comparison tables equal /scores/compare for the same filters
+    for by in ("term", "venue", "speaker"):
+        groups = client.get("/scores/compare", params={**params, "by": by}).json()
+        table = html[html.index(f'id="compare-{by}"'):]
+        table = table[: table.index("</table>")]
+        shown = {}
+        for group, body in re.findall(r'<tr data-group="([a-z_]+)">(.*?)</tr>', table, re.DOTALL):
+            for pid, score in re.findall(r'data-priority="(P\d+)" data-score="([0-9.]+)"', body):
+                shown[(group, pid)] = float(score)
+        assert shown == {(g["group"], g["priority"]): g["mean_score"] for g in groups}
+
+
+def test_report_month_view_traces_numbers_to_passages(client: TestClient, corpus: Corpus) -> None:
+    html = client.get("/report", params={"month": "2024-03"}).text
+    # the heatmap cell links to the month view's section, which holds the quote, date, link and reasons
+    assert 'href="/report?month=2024-03#m-P1"' in html
+    section = html[html.index('id="m-P1"'):]
     section = section[: section.index("</section>")]
     assert CORPUS[0]["sentences"][0] in section
-    assert "2024-03-05" in section and CORPUS[0]["url"] in section
-    assert "0.82" in section and "explicit" in section
-    # the number in the cell equals the JSON score
-    score = _cell(client.get("/scores/monthly").json(), "2024-03", "P1")["score"]
-    cell = re.search(r'href="#ev-2024-03-P1"[^>]*>([0-9.]+)<', html)
-    assert cell is not None and float(cell.group(1)) == round(score, 1)
+    assert "2024-03-05" in section and f'href="{CORPUS[0]["url"]}"' in section
+    assert "match score 0.82" in section and "explicit · condemnation" in section
+    score = _cell(client.get("/scores/monthly").json(), "2024-03", "P1")
+    assert f'<span class="score">{score["score"]:.1f}</span>' in section
+    assert f"{score['addressing']} of {score['statements']} statements" in section
+    # unaddressed priorities have no evidence section, and say so in the table
+    assert 'id="m-P3"' not in html
+    assert client.get("/report", params={"month": "2024-13"}).status_code == 422
+
+
+def test_report_downloads_follow_the_filters(client: TestClient) -> None:
+    html = client.get("/report", params={"from": "2024-04", "source": "un.org/sg"}).text
+    csv_link = re.search(r'id="dl-csv" href="([^"]+)"', html)
+    png_link = re.search(r'id="dl-png" href="([^"]+)"', html)
+    assert csv_link and png_link
+    csv_url, png_url = (m.group(1).replace("&amp;", "&") for m in (csv_link, png_link))
+    assert csv_url == "/scores/monthly?from=2024-04-01&source=un.org%2Fsg&format=csv"
+    rows = list(csv.DictReader(io.StringIO(client.get(csv_url).text)))
+    assert {(r["month"], r["priority"]): float(r["score"]) for r in rows} == _heatmap(html)
+    png = client.get(png_url)
+    assert png.status_code == 200 and png.headers["content-type"] == "image/png"
+    assert png.content[:8] == b"\x89PNG\r\n\x1a\n" and len(png.content) > 5000
 
 
 def test_report_escapes_and_filters(client: TestClient) -> None:
     html = client.get("/report", params={"from": "2024-04", "to": "2024-04"}).text
-    assert 'id="ev-2024-04-P9"' in html and "2024-03" not in html.split("<h2>Evidence</h2>")[0].split("<table>")[1]
+    assert set(_heatmap(html)) == {("2024-04", p) for p in [f"P{i}" for i in range(1, 10)]}
     r = client.get("/report", params={"from": "<script>"})
     assert r.status_code == 422 and "from:" in r.json()["detail"]
+    r = client.get("/report", params={"term": "<b>"})
+    assert r.status_code == 422 and "term:" in r.json()["detail"]
+    # an empty choice (as the filter form sends "All") means no filter
+    assert _heatmap(client.get("/report", params={"term": "", "source": ""}).text) == _heatmap(
+        client.get("/report").text)
+
+
+def test_scores_compare_and_new_filters(client: TestClient) -> None:
+    terms = client.get("/scores/compare", params={"by": "term"}).json()
+    g = {(r["group"], r["priority"]): r for r in terms}
+    monthly = client.get("/scores/monthly", params={"priority": "P1"}).json()
+    mean = round(sum(i["score"] for i in monthly) / len(monthly), 1)
+    assert (g[("guterres", "P1")]["months"], g[("guterres", "P1")]["mean_score"]) == (3, mean)
+    assert (g[("ban", "P1")]["months"], g[("ban", "P1")]["mean_score"]) == (0, 0.0)
+    assert g[("guterres", "P1")]["best_month"] == max(monthly, key=lambda i: i["score"])["month"]
+    venue = client.get("/scores/monthly", params={"venue": "press_encounter"}).json()
+    assert {(i["month"], i["statements"]) for i in venue} == {("2024-05", 1)}
+    hrc = client.get("/scores/monthly", params={"venue": "human_rights_council", "priority": "P1"}).json()
+    assert [(i["month"], i["statements"], i["addressing"]) for i in hrc] == [("2024-03", 1, 1)]
+    assert client.get("/scores/compare", params={"by": "planet"}).status_code == 422
+    assert client.get("/scores/monthly", params={"speaker": "pope"}).status_code == 422
+    csv_text = client.get("/scores/compare", params={"by": "venue", "format": "csv"}).text
+    assert csv_text.splitlines()[0].startswith("by,group,label,priority,months")
