@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -33,7 +34,14 @@ class EmbedderProvider:
         if self._instance is None:
             with self._lock:
                 if self._instance is None:
-                    self._instance = self._factory()
+                    instance = self._factory()
+                    if hasattr(instance, "encode"):
+                        instance.encode(["warm up"])  # the model itself loads on the first encode
+                    self._instance = instance
+                    # The model is hundreds of thousands of long-lived objects: keep them out of the
+                    # garbage collector's full passes (each would stall a request).
+                    gc.collect()
+                    gc.freeze()
         return self._instance
 
     def close(self) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gc
+import hashlib
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -15,7 +18,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.deps import EmbedderProvider
-from api.routes import health, passages, priorities, report, scores, statements
+from api.routes import health, jobs, passages, priorities, report, scores, statements
 from core.config import Settings
 from core.errors import InvalidQuery, NotFound, SgwatchError, StoreUnavailable
 
@@ -30,8 +33,8 @@ _ERROR_MAP: list[tuple[type[Exception], int, str, str]] = [
     (StoreUnavailable, 503, "store-unavailable", "Store unavailable"),
 ]
 
-_STATUS_TITLES = {404: "Not found", 405: "Method not allowed", 422: "Invalid query", 500: "Internal error",
-                  503: "Service unavailable"}
+_STATUS_TITLES = {401: "Unauthorized", 403: "Forbidden", 404: "Not found", 405: "Method not allowed",
+                  409: "Conflict", 422: "Invalid query", 500: "Internal error", 503: "Service unavailable"}
 
 
 class Problem(BaseModel):
@@ -116,13 +119,87 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         title = _STATUS_TITLES.get(exc.status_code, "Error")
         slug = title.lower().replace(" ", "-")
-        return problem(exc.status_code, slug, title, str(exc.detail))
+        response = problem(exc.status_code, slug, title, str(exc.detail))
+        for key, value in (exc.headers or {}).items():  # e.g. WWW-Authenticate on 401
+            response.headers[key] = value
+        return response
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         # Backend exception types must not leak to clients; the log keeps the trace.
         log.exception("unhandled error", exc_info=exc)
         return problem(500, "internal-error", "Internal error", "the server failed to answer this request")
+
+
+class CacheHeaders:
+    """ETag and Cache-Control on successful GET answers; 304 when If-None-Match already has the body.
+
+    Pure ASGI (not BaseHTTPMiddleware) so streamed exports pass through untouched: only answers with a
+    Content-Length (whole bodies) are hashed; streams get Cache-Control only.
+    """
+
+    def __init__(self, app: Any, max_age: int, private_prefixes: tuple[str, ...] = ("/jobs",)) -> None:
+        self.app, self.max_age, self.private_prefixes = app, max_age, private_prefixes
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+            await self.app(scope, receive, send)
+            return
+        path: str = scope.get("path", "")
+        if path.startswith(self.private_prefixes):
+            policy = "no-store"
+        elif path == "/health":
+            policy = "no-cache"
+        else:
+            policy = f"public, max-age={self.max_age}"
+        inm = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"if-none-match"), None)
+        start: dict[str, Any] | None = None
+        chunks: list[bytes] = []
+
+        async def wrapped(message: dict[str, Any]) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                if message["status"] != 200:
+                    await send(message)
+                    return
+                headers.append((b"cache-control", policy.encode()))
+                message = {**message, "headers": headers}
+                if not any(k.lower() == b"content-length" for k, _ in headers):
+                    await send(message)  # a stream: no ETag, nothing buffered
+                    return
+                start = message
+                return
+            if start is None:
+                await send(message)
+                return
+            chunks.append(message.get("body", b""))
+            if message.get("more_body", False):
+                return
+            body = b"".join(chunks)
+            etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
+            headers = [*start["headers"], (b"etag", etag.encode())]
+            if inm is not None and etag in [t.strip().removeprefix("W/") for t in inm.split(",")]:
+                kept = [(k, v) for k, v in headers if k.lower() not in (b"content-length", b"content-type")]
+                await send({"type": "http.response.start", "status": 304, "headers": kept})
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+                return
+            await send({**start, "headers": headers})
+            await send({"type": "http.response.body", "body": body, "more_body": False})
+
+        await self.app(scope, receive, wrapped)
+
+
+def _warm(warm: Any) -> None:
+    try:
+        warm()
+    except Exception:  # warming is an optimisation: the first query retries and reports
+        log.exception("could not prepare the search index at startup")
+        return
+    # The app, torch and the index make a few hundred thousand long-lived objects; a full garbage
+    # collection walking them stalls a request for 100-300 ms. Freezing them keeps collections short.
+    gc.collect()
+    gc.freeze()
 
 
 def _default_embedder_factory(settings: Settings) -> Any:
@@ -160,6 +237,10 @@ def create_app(settings: Settings | None = None, *, embedder: Any | None = None)
             # Serve anyway: /priorities works and store-backed routes answer 503 until a restart.
             log.exception("store unavailable at startup")
             app.state.store = None
+        warm = getattr(app.state.store, "warm", None)
+        if s.api_warm_search and warm is not None:
+            # Index and vectors load in the background; a query arriving meanwhile waits for them.
+            threading.Thread(target=_warm, args=(warm,), name="sgwatch-warm", daemon=True).start()
         try:
             yield
         finally:
@@ -180,9 +261,12 @@ def create_app(settings: Settings | None = None, *, embedder: Any | None = None)
         version="0.1.0",
         lifespan=lifespan,
     )
+    app.add_middleware(CacheHeaders, max_age=s.api_cache_max_age)
     if s.cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=s.cors_origins, allow_methods=["GET"], allow_headers=["*"])
+        # Added last, so it runs first: preflight answers and CORS headers on every response.
+        app.add_middleware(CORSMiddleware, allow_origins=s.cors_origins, allow_methods=["GET", "POST"],
+                           allow_headers=["Authorization", "If-None-Match"], expose_headers=["ETag"])
     install_error_handlers(app)
-    for module in (health, priorities, statements, passages, scores, report):
+    for module in (health, priorities, statements, passages, scores, report, jobs):
         app.include_router(module.router, responses=PROBLEM_RESPONSES)
     return app

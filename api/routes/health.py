@@ -13,7 +13,11 @@ from core.store.base import Store
 router = APIRouter(tags=["service"])
 
 
-@router.get("/health")
+@router.get("/health", responses={200: {"content": {"application/json": {"example": {
+    "status": "ok",
+    "store": {"backend": "sqlite", "stats": {"statements": 20000, "passages": 590280, "matches": 29793}},
+    "agenda": {"id": "hrd_2016", "title": "A Human Rights Defenders Agenda", "version": "hrd_2016@1a2b3c4d5e6f"},
+    "model": {"name": "all-MiniLM-L6-v2", "id": "all-MiniLM-L6-v2", "loaded": False}}}}}})
 def health(
     store: Annotated[Store, Depends(get_store)],
     agenda: Annotated[Any, Depends(get_agenda)],
