@@ -33,12 +33,14 @@ class ExportWhat(str, Enum):
     """What `sgwatch export` can write."""
 
     statements = "statements"
+    passages = "passages"
 
 
 class ExportFormat(str, Enum):
     """Formats of `sgwatch export`."""
 
     jsonl = "jsonl"
+    csv = "csv"
 
 
 class ReportFormat(str, Enum):
@@ -131,6 +133,9 @@ def analyze(
         analyzer = Analyzer(settings)
         console.print("Loading the agenda and the models ...")
         analyzer.parts()
+        if limit is None:
+            # After an agenda edit the stored vectors are still good: re-score them first (no embedding).
+            _rescore_with_progress(store, analyzer)
         total = sum(1 for _ in store.pending_analysis(analyzer.agenda_version, analyzer.model))
         if limit is not None:
             total = min(total, limit)
@@ -157,6 +162,57 @@ def analyze(
                   f"{stats.get('passages')} passages, {stats.get('matches')} matches.")
 
 
+def _rescore_with_progress(store: Any, analyzer: Any) -> Any:
+    """Re-score stored passage vectors for the current agenda version, with a progress bar; None if none."""
+    from core.pipeline import rescore_stored
+
+    n_st, n_pa = store.count_rescorable(analyzer.agenda_version, analyzer.model)
+    if n_st == 0:
+        return None
+    console.print(f"Re-scoring {n_st} analysed statements ({n_pa} passages) against agenda "
+                  f"{analyzer.agenda_version} from their stored vectors (no re-embedding) ...")
+    start = time.monotonic()
+    with Progress(TextColumn("[bold]Re-scoring"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("passages · {task.fields[rate]}"), TimeElapsedColumn(), console=console) as progress:
+        task = progress.add_task("rescore", total=n_pa, rate="")
+
+        def step(done: int, passages: int) -> None:
+            elapsed = max(time.monotonic() - start, 1e-6)
+            progress.update(task, completed=passages, rate=f"{passages / elapsed:,.0f} passages/s")
+
+        summary = rescore_stored(store, analyzer, on_progress=step)
+    console.print(f"Re-scored {summary.statements} statements ({summary.passages} passages) in "
+                  f"{summary.seconds:.1f} s: {summary.matches} matches with agenda {summary.agenda_version}.")
+    return summary
+
+
+@app.command()
+def rescore(
+    data_dir: DataDir = None,
+    verbose: Verbose = False,
+) -> None:
+    """Re-score stored passages against the current agenda from their stored vectors (no re-embedding)."""
+    _setup_logging(verbose)
+    from core.pipeline import Analyzer
+    from core.store import open_store
+
+    settings = _settings(data_dir=data_dir)
+    store = open_store(settings)
+    try:
+        analyzer = Analyzer(settings)
+        analyzer.parts()
+        summary = _rescore_with_progress(store, analyzer)
+        if summary is None:
+            console.print(f"Nothing to re-score: every analysed statement already has matches for agenda "
+                          f"{analyzer.agenda_version} and model {analyzer.model}.")
+        pending = sum(1 for _ in store.pending_analysis(analyzer.agenda_version, analyzer.model))
+        if pending:
+            console.print(f"{pending} statements have no stored passages for this text and model yet; "
+                          "run `sgwatch analyze` for them.")
+    finally:
+        store.close()
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to bind (default $SGWATCH_API_HOST).")] = None,
@@ -174,62 +230,146 @@ def serve(
     uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port, log_level="info")
 
 
-def _monthly(settings: Settings, date_from: date | None, date_to: date | None) -> list[Any]:
+def _monthly(settings: Settings, filters: Any) -> tuple[Any, str, list[Any]]:
+    """(agenda, model id, monthly scores) for the filters, with evidence."""
     from core.scores import monthly_scores
     from core.store import open_store
     from nlp.agenda import load_agenda
     from nlp.embed import Embedder
 
     agenda = load_agenda(settings.agenda_path)
-    model = Embedder(settings.model_name).model_id
+    model = Embedder(settings.model_name).model_id  # cheap: the model itself is never loaded here
     store = open_store(settings)
     try:
-        return monthly_scores(store, agenda.version, [p.id for p in agenda.priorities], model,
-                              date_from=date_from, date_to=date_to)
+        return agenda, model, monthly_scores(store, agenda, None, model, filters=filters, evidence_k=3)
     finally:
         store.close()
 
 
+def _signed(value: float | None) -> str:
+    return "–" if value is None else f"{value:+.1f}"
+
+
+def _streak(s: Any) -> str:
+    if s.silence_streak == 0:
+        return "0 (explicit this month)"
+    if s.last_explicit:
+        return f"{s.silence_streak} (last explicit {s.last_explicit})"
+    return f"{s.silence_streak}+ (never explicit)"
+
+
+def _month_rows(scores: list[Any], titles: dict[str, str] | None) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of the one-month table: one row per priority."""
+    head = ["priority", "score", "95% band", "addressing", "vs previous", "vs 12-month baseline",
+            "silence streak (months)"]
+    rows = [[f"{s.priority} {(titles or {}).get(s.priority, '')}".strip(), f"{s.score:.1f}",
+             f"{s.score_low:.1f}-{s.score_high:.1f}", f"{s.addressing} of {s.statements}",
+             _signed(s.delta_previous) + (f" (vs {s.previous_month})" if s.previous_month else ""),
+             _signed(s.delta_baseline), _streak(s)] for s in scores]
+    return head, rows
+
+
+def _range_rows(scores: list[Any], pids: list[str]) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of the months x priorities table."""
+    by = {(s.month, s.priority): s for s in scores}
+    months = sorted({s.month for s in scores})
+    rows = [[m, str(by[(m, pids[0])].statements if pids else 0),
+             *[f"{by[(m, p)].score:.1f}" if (m, p) in by else "" for p in pids]] for m in months]
+    return ["month", "statements", *pids], rows
+
+
+def _markdown(head: list[str], rows: list[list[str]]) -> str:
+    esc = lambda x: x.replace("|", "\\|")
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(esc(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def _evidence_markdown(scores: list[Any]) -> str:
+    parts = []
+    for s in scores:
+        if not s.evidence:
+            continue
+        parts.append(f"\n### {s.priority}: {s.score:.1f}\n")
+        for e in s.evidence:
+            when = e.date.isoformat() if e.date else "undated"
+            parts.append(f"- > {e.text}\n\n  {when} · [{e.statement_title}]({e.url}) · match {e.score:.2f} · "
+                         f"{e.why or e.level}\n")
+    return ("\n## Evidence\n" + "".join(parts)) if parts else ""
+
+
 @app.command()
 def report(
-    month: Annotated[str | None, typer.Option(help="One month, YYYY-MM.")] = None,
+    month: Annotated[str | None, typer.Option(help="One month, YYYY-MM: one row per priority, with evidence.")] = None,
     date_from: Annotated[str | None, typer.Option("--from", help="First month (YYYY-MM).")] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="Last month (YYYY-MM).")] = None,
     fmt: Annotated[ReportFormat, typer.Option("--format", help="table, markdown or csv.")] = ReportFormat.table,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the markdown or csv to this "
+                                                "file instead of the terminal.")] = None,
+    png: Annotated[Path | None, typer.Option("--png", help="Also write the heatmap as a PNG image here.")] = None,
+    source: Annotated[str | None, typer.Option(help="Only statements found on this site "
+                                               "(un.org/sg or press.un.org).")] = None,
+    term: Annotated[str | None, typer.Option(help="Only this SG term: ban, guterres, next.")] = None,
+    venue: Annotated[str | None, typer.Option(help="Only this venue: security_council, human_rights_council, "
+                                              "general_assembly, press_encounter, message.")] = None,
+    speaker: Annotated[str | None, typer.Option(help="Only this speaker: sg, dsg, spokesperson.")] = None,
     data_dir: DataDir = None,
 ) -> None:
-    """Print monthly compliance scores per priority (months x priorities)."""
+    """Print monthly compliance scores: one month per priority, or months x priorities; write Markdown, CSV, PNG."""
+    from core.scores import ScoreFilters
+
+    if month and (date_from or date_to):
+        raise typer.BadParameter("give either --month or --from/--to, not both", param_hint="--month")
+    if output is not None and fmt is ReportFormat.table:
+        raise typer.BadParameter("--output writes markdown or csv: add --format markdown or --format csv",
+                                 param_hint="--output")
     settings = _settings(data_dir=data_dir)
-    lo = _parse_month(month or date_from)
-    hi = _parse_month(month or date_to, end=True)
-    scores = _monthly(settings, lo, hi)
+    try:
+        filters = ScoreFilters(date_from=_parse_month(month or date_from),
+                               date_to=_parse_month(month or date_to, end=True),
+                               source=source, term=term, venue=venue, speaker=speaker)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    agenda, model, scores = _monthly(settings, filters)
+    pids = [p.id for p in agenda.priorities]
+    titles = {p.id: p.title for p in agenda.priorities}
+    stamp = (f"agenda {agenda.version} · model {model} · formula {scores[0].formula_version} · "
+             f"code {scores[0].code_version}") if scores else f"agenda {agenda.version} · model {model}"
+    if not scores:
+        console.print(f"No statements {'in ' + month if month else 'in this period'} with these filters.")
+    if png is not None:
+        from api.routes.report import heatmap_png
+
+        shown = ", ".join(f"{k} {v}" for k, v in filters.query().items()) or "all months"
+        png.parent.mkdir(parents=True, exist_ok=True)
+        png.write_bytes(heatmap_png(scores, pids, f"{agenda.title}: monthly score (0-100), {shown}"))
+        console.print(f"Heatmap written to {png}")
+    # The terminal is narrow: the table names priorities by id, the files by id and title.
+    head, rows = (_month_rows(scores, None if fmt is ReportFormat.table else titles) if month
+                  else _range_rows(scores, pids))
     if fmt is ReportFormat.csv:
-        out.print("month,priority,statements,addressing,share,passages,explicit_passages,strength,score",
-                  highlight=False)
-        for s in scores:
-            out.print(f"{s.month},{s.priority},{s.statements},{s.addressing},{s.share:.4f},{s.passages},"
-                      f"{s.explicit_passages},{s.strength:.4f},{s.score}", highlight=False)
+        from api.routes.scores import scores_csv
+
+        text = scores_csv(scores)
+    elif fmt is ReportFormat.markdown:
+        title = f"# Monthly compliance scores{' for ' + month if month else ''}\n\n{stamp}\n\n"
+        text = title + _markdown(head, rows) + (_evidence_markdown(scores) if month else "")
+    else:
+        if not scores:
+            return
+        table = Table(title=f"Compliance scores (0-100){' in ' + month if month else ''}", caption=stamp)
+        for i, h in enumerate(head):
+            table.add_column(h, justify="left" if i == 0 or h.startswith("silence") else "right")
+        for row in rows:
+            table.add_row(*row)
+        out.print(table)
         return
-    months = sorted({s.month for s in scores})
-    priorities = sorted({s.priority for s in scores}, key=lambda p: int(p[1:]) if p[1:].isdigit() else p)
-    by = {(s.month, s.priority): s for s in scores}
-    if fmt is ReportFormat.markdown:
-        out.print("| month | statements | " + " | ".join(priorities) + " |", highlight=False)
-        out.print("|---" * (len(priorities) + 2) + "|", highlight=False)
-        for m in months:
-            n = by[(m, priorities[0])].statements if priorities else 0
-            out.print(f"| {m} | {n} | " + " | ".join(f"{by[(m, p)].score:g}" for p in priorities) + " |",
-                      highlight=False)
-        return
-    table = Table(title="Monthly compliance scores (0-100)")
-    table.add_column("month")
-    table.add_column("statements", justify="right")
-    for p in priorities:
-        table.add_column(p, justify="right")
-    for m in months:
-        n = by[(m, priorities[0])].statements if priorities else 0
-        table.add_row(m, str(n), *[f"{by[(m, p)].score:g}" if by[(m, p)].score else "·" for p in priorities])
-    out.print(table)
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+        console.print(f"{fmt.value} written to {output} ({len(scores)} scores)")
+    else:
+        out.print(text, end="", highlight=False, markup=False, soft_wrap=True)
 
 
 @app.command("eval")
@@ -261,29 +401,79 @@ def eval_(
 
 @app.command()
 def export(
-    what: Annotated[ExportWhat, typer.Argument(help="What to export: statements.")],
-    fmt: Annotated[ExportFormat, typer.Option("--format", help="Output format.")] = ExportFormat.jsonl,
+    what: Annotated[ExportWhat, typer.Argument(help="What to export: statements or passages.")],
+    fmt: Annotated[ExportFormat, typer.Option("--format", help="jsonl or csv.")] = ExportFormat.jsonl,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default stdout).")] = None,
+    q: Annotated[str | None, typer.Option("--q", help='Keyword query (words, "phrases", OR, NOT, prefix*); '
+                                                      "passages need one.")] = None,
+    priority: Annotated[str | None, typer.Option(help="Only texts matched to this priority (P1..P9).")] = None,
+    date_from: Annotated[str | None, typer.Option("--from", help="First month or day (YYYY-MM[-DD]).")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Last month or day (YYYY-MM[-DD]).")] = None,
+    source: Annotated[str | None, typer.Option(help="un.org/sg or press.un.org.")] = None,
+    doc_type: Annotated[str | None, typer.Option("--type", help="Document type, e.g. speech.")] = None,
     data_dir: DataDir = None,
 ) -> None:
-    """Write every stored statement with all its fields, one JSON object per line (no cap)."""
-    from core.store import open_store
+    """Write every statement (all fields, JSON Lines) or every passage a keyword search finds; no cap, streamed.
 
+    Statements in JSON Lines are the stored objects with all their fields; CSV and passage exports
+    have the columns of the API's /statements/export and /passages/export.
+    """
+    from api import exports
+    from core.store import open_store
+    from core.store.base import StatementFilters
+
+    if what == ExportWhat.passages and not (q and q.strip()):
+        raise typer.BadParameter("a passage export needs a keyword query (--q)", param_hint="--q")
     settings = _settings(data_dir=data_dir)
     store = open_store(settings)
     n = 0
+    start = time.monotonic()
     try:
-        fh = output.open("w", encoding="utf-8") if output else sys.stdout
+        agenda_version = None
+        if priority:
+            from nlp.agenda import load_agenda
+
+            agenda = load_agenda(settings.agenda_path)
+            ids = {p.id.casefold(): p.id for p in agenda.priorities}
+            if priority.strip().casefold() not in ids:
+                raise typer.BadParameter(f"unknown priority {priority!r} (expected {', '.join(ids.values())})",
+                                         param_hint="--priority")
+            priority, agenda_version = ids[priority.strip().casefold()], agenda.version
+        filters = StatementFilters(priority=priority, date_from=_parse_month(date_from),
+                                   date_to=_parse_month(date_to, end=True), source=source, doc_type=doc_type,
+                                   agenda_version=agenda_version)
+        fh = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
         try:
-            for statement in store.iter_statements():
-                fh.write(statement.model_dump_json() + "\n")
-                n += 1
+            plain = what == ExportWhat.statements and fmt == ExportFormat.jsonl
+            if plain and not q and filters == StatementFilters():
+                for statement in store.iter_statements():
+                    fh.write(statement.model_dump_json() + "\n")
+                    n += 1
+            elif plain:
+                for hit in store.iter_statement_hits(q, filters):
+                    fh.write(hit.statement.model_dump_json() + "\n")
+                    n += 1
+            else:
+                hits: Any = (store.iter_passage_hits(q, filters, mode="keyword") if what == ExportWhat.passages
+                             else store.iter_statement_hits(q, filters))
+                seen = [0]
+
+                def counted(items: Any) -> Any:
+                    for item in items:
+                        seen[0] += 1
+                        yield item
+
+                for chunk in exports.stream(counted(hits), fmt.value, what.value):
+                    fh.write(chunk)
+                n = seen[0]
         finally:
             if output:
                 fh.close()
     finally:
         store.close()
-    console.print(f"Exported {n} statements" + (f" to {output}" if output else ""))
+    took = time.monotonic() - start
+    console.print(f"Exported {n} {what.value}" + (f" to {output}" if output else "")
+                  + (f" in {took:.1f} s ({n / took:,.0f} rows/s)" if n and took > 0 else ""))
 
 
 @app.command()
@@ -317,6 +507,25 @@ def status(data_dir: DataDir = None,
         out.print("[bold]Statements per month[/bold]")
         for m, n in sorted(months.items()):
             out.print(f"  {m}: {n}")
+    coverage = stats.get("coverage") or {}
+    gaps = coverage.get("empty_months") or []
+    if gaps:
+        out.print(f"[bold]Months with no statement[/bold] ({len(gaps)}; a crawl gap or a quiet month): "
+                  + ", ".join(gaps))
+    for source, per_month in sorted((coverage.get("by_month") or {}).items()):
+        table = Table(title=f"Crawl coverage: {source}", show_lines=False)
+        for col in ("month", "pages fetched", "statements stored", "pages skipped (why)"):
+            table.add_column(col)
+        for month, cell in sorted(per_month.items()):
+            why = ", ".join(f"{r} {n}" for r, n in sorted(cell["skipped"].items()))
+            table.add_row(month, str(cell["fetched"]), str(cell["stored"]),
+                          f"{sum(cell['skipped'].values())}" + (f" ({why})" if why else ""))
+        out.print(table)
+    for source, fields in sorted((coverage.get("extraction") or {}).items()):
+        # A site redesign shows up here as a jump from 'selector' to 'text_shape' / 'generic'.
+        out.print(f"[bold]Extraction paths: {source}[/bold] (share of stored pages per field)")
+        for field, shares in fields.items():
+            out.print(f"  {field:<16} " + " · ".join(f"{p} {v:.0%}" for p, v in shares.items()))
 
 
 @app.command()
@@ -346,6 +555,83 @@ def demo(
         console.rule("sgwatch serve")
         os.environ.update({k: v for k, v in env.items() if k.startswith("SGWATCH_")})
         serve(host=host, port=port, data_dir=data_dir)
+
+
+index_app = typer.Typer(help="Elasticsearch indexes (SGWATCH_STORE=elasticsearch): create or re-index them from "
+                             "index_mappings/, copy the embedded store into them.", no_args_is_help=True)
+app.add_typer(index_app, name="index")
+
+
+def _elastic(settings: Settings) -> Any:
+    from core.store.elastic import ElasticStore
+
+    return ElasticStore.from_settings(settings)
+
+
+@index_app.command("migrate")
+def index_migrate(
+    keep_old: Annotated[bool, typer.Option("--keep-old", help="Keep the previous index version after the "
+                                                              "alias moves (default: delete it).")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Create missing indexes; re-index those whose mapping file changed into a new version, then switch the alias."""
+    settings = _settings(data_dir=data_dir)
+    store = _elastic(settings)
+    try:
+        start = time.monotonic()
+        steps = store.migrate(keep_old=keep_old, on_step=lambda msg: console.print(msg))
+    finally:
+        store.close()
+    moved = [s for s in steps if s.action == "migrated"]
+    console.print(f"Indexes at {settings.elasticsearch_url} (prefix {settings.elasticsearch_index_prefix}): "
+                  f"{sum(s.action == 'created' for s in steps)} created, {len(moved)} re-indexed "
+                  f"({sum(s.documents for s in moved)} documents), "
+                  f"{sum(s.action == 'up to date' for s in steps)} up to date, in {time.monotonic() - start:.1f} s.")
+
+
+@index_app.command("sync")
+def index_sync(data_dir: DataDir = None) -> None:
+    """Copy the embedded SQLite store (statements, passages, vectors, matches, analyses) into Elasticsearch."""
+    from core.store.elastic import sync_from
+    from core.store.sqlite import SQLiteStore
+    from nlp.agenda import load_agenda
+    from nlp.embed import Embedder
+
+    settings = _settings(data_dir=data_dir)
+    if not settings.db_path.exists():
+        console.print(f"[red]No embedded store at {settings.db_path}[/red]: nothing to copy (crawl with "
+                      "SGWATCH_STORE=sqlite first, or pass --data-dir).")
+        raise typer.Exit(1)
+    version = load_agenda(settings.agenda_path).version
+    model = Embedder(settings.model_name).model_id
+    src = SQLiteStore(settings.db_path)
+    dst = _elastic(settings)
+    try:
+        total = int(src.stats().get("statements", 0))
+        start = time.monotonic()
+        with Progress(TextColumn("[bold]Copying"), BarColumn(), MofNCompleteColumn(),
+                      TextColumn("statements · {task.fields[rate]}"), TimeElapsedColumn(), console=console,
+                      disable=total == 0) as progress:
+            task = progress.add_task("sync", total=total, rate="")
+
+            def step(n: int) -> None:
+                progress.advance(task, n)
+                done = progress.tasks[0].completed
+                progress.update(task, rate=f"{done / max(time.monotonic() - start, 1e-6):.0f} statements/s")
+
+            summary = sync_from(src, dst, version, model, on_statement=step)
+    finally:
+        src.close()
+        dst.close()
+    console.print(f"Copied {summary.statements} statements ({summary.aliases} merged ids), {summary.passages} "
+                  f"passages ({summary.vectors} with a {model} vector), {summary.matches} matches and "
+                  f"{summary.analyses} analyses of agenda {version} from {settings.db_path} to "
+                  f"{settings.elasticsearch_url}; {summary.deleted_passages} stale passages removed.")
+    if summary.failed:
+        console.print(f"[red]{summary.failed} documents were refused[/red] (the rest was copied):")
+        for line in summary.errors:
+            console.print(f"  {line}")
+        raise typer.Exit(1)
 
 
 def main() -> None:

@@ -18,6 +18,7 @@ DocType = Literal[
     "press_encounter",  # press encounter / press conference / stake-out (Q&A turns)
     "note_to_correspondents",
     "press_release",  # any other press.un.org release
+    "noon_briefing",  # the Spokesperson's daily noon briefing (press.un.org db*)
     "other",
 ]
 Level = Literal["explicit", "implicit"]
@@ -156,6 +157,7 @@ class Evidence(BaseModel):
     score: float
     level: Level
     stance: Stance
+    why: str = ""  # the matcher's reasons in words (cues, closest exemplar), see core.scores.why_matched
 
 
 class MonthlyScore(BaseModel):
@@ -173,3 +175,20 @@ class MonthlyScore(BaseModel):
     agenda_version: str
     model: str
     evidence: list[Evidence] = Field(default_factory=list)
+    # Components and context of the score (core/scores.py); defaults keep older callers working.
+    intensity: float = 0.0  # = strength: weighted mean of the top matches
+    explicitness: float = 0.0  # explicit_passages / passages
+    coverage_low: float = 0.0  # Wilson 95 % interval on share
+    coverage_high: float = 0.0
+    score_low: float = 0.0  # the score with coverage at either end of its interval
+    score_high: float = 0.0
+    few_statements: bool = False  # fewer statements than core.scores.FEW_STATEMENTS: read with care
+    previous_month: str | None = None  # latest earlier month with statements
+    delta_previous: float | None = None  # score - that month's score
+    baseline: float | None = None  # mean score over the trailing 12 months that had statements
+    baseline_months: int = 0
+    delta_baseline: float | None = None
+    silence_streak: int = 0  # months since the priority was last addressed explicitly (0: this month)
+    last_explicit: str | None = None  # that month; None: never in the stored record
+    formula_version: str = ""
+    code_version: str = ""

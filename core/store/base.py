@@ -51,6 +51,12 @@ class StatementFilters:
     speaker_role: str | None = None
     language: str | None = None
     agenda_version: str | None = None  # which analysis a priority filter refers to
+    # Added for the API (issue 5); backends that predate them treat None as "no filter".
+    speaker: str | None = None  # speaker name or role, case-insensitive ("António Guterres", "Spokesperson")
+    location: str | None = None  # case-insensitive, e.g. "Geneva"
+    level: str | None = None  # only texts with a match of this level (explicit | implicit) ...
+    stance: str | None = None  # ... of this stance ...
+    min_score: float | None = None  # ... and at least this match score (with priority: a match for it)
 
 
 @dataclass
@@ -84,6 +90,9 @@ class SearchPage:
 
     total: int
     items: list[Any]
+    # {facet: {value: count}} over every hit (not just this page), when asked for: priority, source,
+    # type, year, speaker (role).
+    facets: dict[str, dict[str, int]] | None = None
 
 
 @dataclass
@@ -98,6 +107,17 @@ class MonthPriorityAggregate:
     explicit_passages: int
     # strongest matches first: (passage_id, statement_id, score, level, stance), at most top_k
     top: list[tuple[str, str, float, str, str]] = field(default_factory=list)
+
+
+@dataclass
+class StoredAnalysis:
+    """One statement's stored passages and vectors: what re-scoring reads instead of re-embedding."""
+
+    statement_id: str
+    title: str
+    passage_ids: list[str]
+    texts: list[str]  # in passage order
+    vectors: np.ndarray  # (passages, dim) float32
 
 
 @runtime_checkable
@@ -140,14 +160,28 @@ class Store(Protocol):
         """A statement's passages in order."""
 
     def search_statements(self, q: str | None, filters: StatementFilters, limit: int = 20,
-                          offset: int = 0) -> SearchPage:
+                          offset: int = 0, facets: bool = False) -> SearchPage:
         """Statements matching a keyword query (None: all), newest first; items are StatementHit."""
 
     def search_passages(self, q: str | None, filters: StatementFilters,
                         mode: Literal["keyword", "semantic", "hybrid"] = "keyword",
                         query_vector: np.ndarray | None = None, limit: int = 20,
-                        offset: int = 0) -> SearchPage:
+                        offset: int = 0, facets: bool = False) -> SearchPage:
         """Passages by keyword (FTS), by vector similarity, or both; items are PassageHit."""
+
+    def iter_statement_hits(self, q: str | None, filters: StatementFilters) -> Iterator[StatementHit]:
+        """Every statement search_statements would return, in the same order, streamed (exports, no cap)."""
+
+    def iter_passage_hits(self, q: str | None, filters: StatementFilters,
+                          mode: Literal["keyword", "semantic", "hybrid"] = "keyword",
+                          query_vector: np.ndarray | None = None) -> Iterator[PassageHit]:
+        """Every passage search_passages would return, in the same order, streamed (exports, no cap;
+        hybrid: the fused candidate pools). Snippets are left out."""
+
+    def top_matches(self, priority: str, filters: StatementFilters, limit: int = 20,
+                    offset: int = 0) -> SearchPage:
+        """Passages matched to a priority, strongest match first (quotes); items are PassageHit whose
+        score is the match score and whose first match is the priority's."""
 
     def matches(self, statement_id: str | None = None, priority: str | None = None,
                 agenda_version: str | None = None, date_from: date | None = None,
@@ -156,11 +190,33 @@ class Store(Protocol):
 
     def monthly_aggregates(self, agenda_version: str, date_from: date | None = None,
                            date_to: date | None = None, priorities: Sequence[str] | None = None,
-                           top_k: int = 5, source: str | None = None) -> list[MonthPriorityAggregate]:
-        """Counts per month x priority for months that have statements (every listed priority included)."""
+                           top_k: int = 5, source: str | None = None, doc_type: str | None = None,
+                           speaker_role: str | None = None,
+                           mentions: str | None = None) -> list[MonthPriorityAggregate]:
+        """Counts per month x priority for months that have statements (every listed priority included).
+
+        doc_type / speaker_role filter on those fields; mentions keeps statements whose location or
+        title contains the phrase (case-insensitive).
+        """
 
     def passage_vectors(self, model: str) -> Iterator[tuple[list[str], np.ndarray]]:
         """Stored passage vectors in batches (ids, matrix) for re-scoring without re-embedding."""
+
+    def count_rescorable(self, agenda_version: str, model: str) -> tuple[int, int]:
+        """(statements, passages) that rescorable() would yield."""
+
+    def rescorable(self, agenda_version: str, model: str,
+                   batch_passages: int = 20000) -> Iterator[list[StoredAnalysis]]:
+        """Statements whose passages and vectors (for model) are current but that lack an analysis with
+        this agenda version, in batches of about batch_passages passages (whole statements)."""
+
+    def save_matches(self, results: Sequence[tuple[str, int, Sequence[Match]]], agenda_version: str,
+                     model: str) -> int:
+        """Save re-scored matches for many statements in one transaction, passages and vectors untouched.
+
+        Each result is (statement id, passage count, matches). A statement whose text changed since its
+        passages were stored is skipped (it needs a full analysis). Returns the statements saved.
+        """
 
     def stats(self) -> dict[str, Any]:
         """Counts: statements, passages, matches, per source, crawl outcomes and skip reasons."""

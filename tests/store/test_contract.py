@@ -531,7 +531,8 @@ def test_crawl_log_and_stats_keys(corpus: Store) -> None:
 
 def test_empty_store_stats(store: Store) -> None:
     assert store.stats() == {"statements": 0, "passages": 0, "matches": 0, "analysed": 0, "merged": 0,
-                             "by_source": {}, "crawl": {"stored": 0, "skipped": {}, "error": 0}, "months": {}}
+                             "by_source": {}, "crawl": {"stored": 0, "skipped": {}, "error": 0},
+                             "coverage": {"by_month": {}, "extraction": {}, "empty_months": []}, "months": {}}
 
 
 def test_concurrent_reads_and_writes(store: Store) -> None:

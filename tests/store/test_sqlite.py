@@ -121,8 +121,8 @@ def test_open_store_factory(tmp_path: Path) -> None:
         assert (tmp_path / "data" / "sgwatch.sqlite3").exists()
     finally:
         store.close()
-    with pytest.raises(ConfigError, match="issue 7"):
-        open_store(Settings(data_dir=tmp_path, store="elasticsearch"))
+    with pytest.raises(ConfigError, match="SGWATCH_ELASTICSEARCH_URL"):
+        open_store(Settings(data_dir=tmp_path, store="elasticsearch", elasticsearch_url=None))
 
 
 def test_vector_cache_sees_writes_from_another_connection(tmp_path: Path) -> None:
