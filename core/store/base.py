@@ -110,6 +110,18 @@ class MonthPriorityAggregate:
 
 
 @dataclass
+class EvidenceDetail:
+    """What a piece of evidence shows for one passage: its statement, its text, the matcher's reasons."""
+
+    statement_id: str
+    title: str
+    url: str
+    date: date | None  # the statement's effective date
+    text: str
+    explanation: dict[str, Any] | None = None  # the matcher's reasons for the priority asked about
+
+
+@dataclass
 class StoredAnalysis:
     """One statement's stored passages and vectors: what re-scoring reads instead of re-embedding."""
 

@@ -14,6 +14,11 @@ Layout (schema version 1):
 * ``crawl_log`` — the latest outcome per (source, url);
 * ``statements_fts`` / ``passages_fts`` — external-content FTS5 tables kept in sync by triggers.
 
+Search at scale: passage metadata (as numpy arrays, for filter masks and facets) and one model's
+vectors are held in memory by ``core/store/sqlite_index.py``, built on the first search (or by
+``warm()``) and rebuilt after any commit that changed passages or vectors (statements-only changes
+re-read the statement arrays only).
+
 Threading: one connection per store object, opened with ``check_same_thread=False``; every
 operation holds an ``RLock``, so the object can be shared by FastAPI's threadpool and by a crawl
 pipeline. Streaming readers (``iter_statements``, ``pending_analysis``, ``passage_vectors``) fetch
@@ -31,6 +36,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal, Self, get_origin
@@ -40,14 +46,17 @@ import numpy as np
 from core.errors import InvalidQuery, StoreError
 from core.models import Match, Passage, SourceRef, Statement, body_fingerprint
 from core.store.base import (
+    EvidenceDetail,
     MonthPriorityAggregate,
     PassageHit,
     SearchPage,
     StatementFilters,
     StatementHit,
+    StoredAnalysis,
     UpsertResult,
     mapping_fields,
 )
+from core.store.sqlite_index import SOURCES, PassageIndex, Snippets, VectorMatrix, approx_bm25
 
 SCHEMA_VERSION = 1
 TOKENIZER = "porter unicode61 remove_diacritics 2"
@@ -55,6 +64,11 @@ _BATCH = 500
 _FUSION_POOL = 1000  # candidates taken from each list before reciprocal-rank fusion
 _RRF_K = 60
 _MAX_TERMS = 32  # a 100 KB query must not turn into a 10 000-term FTS expression
+_EXACT_BM25 = 20_000  # up to this many FTS matches, FTS5's own bm25 ranks them (about 1.3 µs per match)
+_SCORED_OPERANDS = 8  # approximate BM25 weighs at most this many distinct terms/phrases of a query
+_EXPORT_BATCH = 1000
+_OPERAND = re.compile(r'"[^"]*"\*?')  # a quoted word or phrase in a translated FTS5 expression
+_OR_NOT = re.compile(r"\b(OR|NOT)\b")  # an operator outside quotes (applied with operands blanked out)
 _SNIP_OPEN, _SNIP_CLOSE = "\x02", "\x03"  # replaced by <mark> after HTML-escaping the snippet
 
 # Fields a merge (or a re-crawl) fills from the other copy when this copy lacks them.
@@ -249,6 +263,35 @@ def _lead_snippet(text: str, chars: int = 240) -> str:
     return html.escape(cut + ("…" if len(text) > chars else ""))
 
 
+def _empty_facets() -> dict[str, dict[str, int]]:
+    return {"priority": {}, "source": {}, "type": {}, "year": {}, "speaker": {}}
+
+
+def _scored_rowids(conn: sqlite3.Connection, rank: str, table: str, expr: str) -> np.ndarray:
+    """(rowid, rank) of every FTS match as an n x 2 float array.
+
+    One string from SQLite instead of a tuple per row: 20,000 tuples per query are enough garbage to
+    set off full garbage collections that stall the request (measured: 50 ms -> 200 ms).
+    """
+    raw = conn.execute(f"SELECT group_concat(rowid || ' ' || r, ' ') FROM (SELECT rowid, {rank} AS r FROM {table} "
+                       f"WHERE {table} MATCH ? ORDER BY rowid)", (expr,)).fetchone()[0]
+    if not raw:
+        return np.zeros((0, 2), dtype=np.float64)
+    return np.fromstring(raw, sep=" ", dtype=np.float64).reshape(-1, 2)
+
+
+def _best(rows: np.ndarray, scores: np.ndarray, stop: int | None) -> np.ndarray:
+    """Positions of the best `stop` scores (all when None), best first, ties broken by row (passage id)."""
+    n = int(rows.size)
+    if stop is not None and stop <= 0:
+        return np.zeros(0, dtype=np.int64)
+    if stop is not None and stop < n:
+        kth = np.partition(-scores, stop - 1)[stop - 1]
+        cand = np.flatnonzero(-scores <= kth)  # everything tied with the last one competes on row
+        return cand[np.lexsort((rows[cand], -scores[cand]))][:stop]
+    return np.lexsort((rows, -scores))
+
+
 def _natural_key(pid: str) -> tuple[str, int, str]:
     m = re.match(r"^(\D*)(\d+)(.*)$", pid)
     return (m.group(1), int(m.group(2)), m.group(3)) if m else (pid, 0, "")
@@ -336,6 +379,34 @@ def _fill_missing(target: Statement, donor: Statement) -> Statement:
     return target.model_copy(update=updates) if updates else target
 
 
+@dataclass
+class _ScoreInputs:
+    """What monthly aggregates read, per search index and agenda version (rebuilt with the index)."""
+
+    index: PassageIndex
+    version: str
+    months: list[str | None]  # statement row -> YYYY-MM of its effective date
+    dates: list[date | None]  # statement row -> effective date
+    row_of: dict[str, int]  # statement id -> statement row
+    # (passage_id, statement_id, score, level, stance, priority, statement row), strongest first
+    matches: list[tuple[Any, ...]]
+    texts: dict[str, tuple[str, str]]  # matched passage id -> (its statement id, its text)
+    explanations: dict[tuple[str, str], str | None]  # (passage id, priority) -> the matcher's JSON
+    titles: dict[str, tuple[str, str]]  # statement id -> (title, url)
+    st_month: np.ndarray  # statement row -> month index (year * 12 + month - 1), -1 undated
+    prio_names: list[str]
+    prio_code: dict[str, int]
+    # per match, aligned with matches: statement row, month index, priority code, score, explicit, passage id rank
+    m_row: np.ndarray
+    m_month: np.ndarray
+    m_prio: np.ndarray
+    m_score: np.ndarray
+    m_explicit: np.ndarray
+    m_prank: np.ndarray
+    parsed: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # explanations, parsed once
+    memo: dict[Any, Any] = field(default_factory=dict)  # results computed from this data (see score_memo)
+
+
 class SQLiteStore:
     """The Store protocol on one SQLite file (see the module docstring for layout and threading)."""
 
@@ -343,7 +414,10 @@ class SQLiteStore:
         self.path = Path(path)
         self._lock = threading.RLock()
         self._generation = 0  # bumped by every save_analysis; invalidates the vector cache
-        self._vec_cache: dict[tuple[str, int], tuple[tuple[int, int], list[str], dict[str, int], np.ndarray]] = {}
+        # (change stamp, passage index, passage signature, {(model, dim): vector matrix}); see _search_index
+        self._index_state: tuple[tuple[int, int, int], PassageIndex, tuple[Any, ...], dict[Any, Any]] | None = None
+        self._score_state: _ScoreInputs | None = None  # see _score_inputs
+        self._aggregates_in_memory = True  # False: monthly_aggregates always in SQL (tests compare the two)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._conn = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None,
@@ -716,6 +790,13 @@ class SQLiteStore:
                                 'ORDER BY p."index"', (sid,)).fetchall()
             return [self._row_passage(r) for r in rows]
 
+    def _fold_fn(self, conn: sqlite3.Connection) -> None:
+        # SQLite's lower() folds ASCII only; "ANTÓNIO" must find "António" as the index's casefold does.
+        if not getattr(self, "_fold_registered", False):
+            conn.create_function("sg_fold", 1, lambda v: v.strip().casefold() if isinstance(v, str) else v,
+                                 deterministic=True)
+            self._fold_registered = True
+
     def _filters(self, conn: sqlite3.Connection, f: StatementFilters,
                  passage_level: bool = False) -> tuple[list[str], list[Any], str | None]:
         """SQL conditions on `s` (and `p`) for the filters, their parameters, and the agenda version used."""
@@ -737,25 +818,94 @@ class SQLiteStore:
             if value is not None:
                 where.append(f"s.{col} = ?")
                 params.append(value)
-        if f.priority is not None:
+        if f.speaker is not None or f.location is not None:
+            self._fold_fn(conn)
+        if f.speaker is not None:
+            where.append("(sg_fold(s.speaker) = ? OR sg_fold(s.speaker_role) = ?)")
+            params += [f.speaker.strip().casefold()] * 2
+        if f.location is not None:
+            where.append("sg_fold(s.location) = ?")
+            params.append(f.location.strip().casefold())
+        conds: list[str] = []
+        mparams: list[Any] = []
+        for col, value in (("priority", f.priority), ("level", f.level), ("stance", f.stance)):
+            if value is not None:
+                conds.append(f"m.{col} = ?")
+                mparams.append(value)
+        if f.min_score is not None:
+            conds.append("m.score >= ?")
+            mparams.append(float(f.min_score))
+        if conds:
             link = "m.passage_id = p.id" if passage_level else "m.statement_id = s.id"
-            where.append(f"EXISTS (SELECT 1 FROM matches m WHERE {link} AND m.priority = ? "
+            where.append(f"EXISTS (SELECT 1 FROM matches m WHERE {link} AND {' AND '.join(conds)} "
                          "AND m.agenda_version = ?)")
-            params += [f.priority, version or ""]
+            params += [*mparams, version or ""]
         return where, params, version
 
+    # --- in-memory search structures (core/store/sqlite_index.py) -------------------------------
+
+    def _search_index(self, conn: sqlite3.Connection) -> PassageIndex:
+        """The passage index, rebuilt when the database changed (this connection or another one)."""
+        stamp = (self._conn.total_changes, conn.execute("PRAGMA data_version").fetchone()[0], self._generation)
+        state = self._index_state
+        if state is not None and state[0] == stamp:
+            return state[1]
+        if state is not None:
+            # Cheap signature first: a commit that touched neither passages nor vectors (a crawl log
+            # line, a statement's metadata) keeps the passage arrays, only statements/matches reload.
+            sig = self._passage_signature(conn)
+            if sig == state[2]:
+                index = state[1]
+                fresh = PassageIndex.build(conn, previous=index)
+                self._index_state = (stamp, fresh, sig, state[3])
+                return fresh
+        sig = self._passage_signature(conn)
+        index = PassageIndex.build(conn)
+        self._index_state = (stamp, index, sig, {})
+        return index
+
+    @staticmethod
+    def _passage_signature(conn: sqlite3.Connection) -> tuple[Any, ...]:
+        return tuple(conn.execute("SELECT (SELECT COUNT(*) FROM passages), (SELECT MAX(pk) FROM passages), "
+                                  "(SELECT COUNT(*) FROM vectors), (SELECT MAX(rowid) FROM vectors)").fetchone())
+
+    def warm(self) -> None:
+        """Build the search index and load the latest model's vectors now (the API does it at startup)."""
+        with self._read("prepare the search index") as conn:
+            index = self._search_index(conn)
+            version = self._latest_version(conn)
+            if version is not None:
+                index.match_arrays(conn, version)
+                self._score_inputs(conn, version)  # monthly scores' months, matches and evidence texts
+            row = conn.execute("SELECT a.model, (SELECT v.dim FROM vectors v WHERE v.model = a.model LIMIT 1) "
+                               "FROM analysis a ORDER BY a.analysed_at DESC LIMIT 1").fetchone()
+            if row is not None and row[1]:
+                self._vectors(conn, index, row[0], int(row[1]))
+
+    def _vectors(self, conn: sqlite3.Connection, index: PassageIndex, model: str, dim: int) -> VectorMatrix:
+        state = self._index_state
+        assert state is not None and state[1] is index
+        cache: dict[tuple[str, int], VectorMatrix] = state[3]
+        vm = cache.get((model, dim))
+        if vm is None or vm.n != index.n:
+            cache.clear()  # one model at a time: the matrix is the biggest thing the store holds
+            vm = cache[(model, dim)] = VectorMatrix(conn, index, model, dim)
+        return vm
+
     def search_statements(self, q: str | None, filters: StatementFilters, limit: int = 20,
-                          offset: int = 0) -> SearchPage:
+                          offset: int = 0, facets: bool = False) -> SearchPage:
         """Statements matching a keyword query (None: all, newest first; else by bm25); items are StatementHit.
 
-        Snippets are HTML-escaped text with <mark> around the matched terms.
+        Snippets are HTML-escaped text with <mark> around the matched terms. facets=True adds counts by
+        priority, source, type, year and speaker over every hit.
         """
         limit, offset = max(0, int(limit)), max(0, int(offset))
         with self._read("search statements") as conn:
             where, params, version = self._filters(conn, filters)
             expr = to_fts5_query(q) if q is not None and q.strip() else None
             if q is not None and q.strip() and expr is None:
-                return SearchPage(total=0, items=[])
+                return SearchPage(total=0, items=[], facets=_empty_facets() if facets else None)
+            facet_counts = None
             if expr is None:
                 cond = " AND ".join(where) or "1"
                 total = conn.execute(f"SELECT COUNT(*) FROM statements s WHERE {cond}", params).fetchone()[0]
@@ -764,24 +914,99 @@ class SQLiteStore:
                                     params + [limit, offset]).fetchall()
                 found: list[tuple[Statement, float | None, str | None]] = [
                     (self._row_statement(r), None, _lead_snippet(r["text"] or "")) for r in rows]
+                if facets:
+                    raw = conn.execute(f"SELECT group_concat(s.pk) FROM statements s WHERE {cond}", params).fetchone()[0]
+                    pk_arr = np.fromstring(raw, sep=",", dtype=np.int64) if raw else np.zeros(0, np.int64)
+                    facet_counts = self._statement_facets(conn, pk_arr, version)
             else:
-                def run(e: str) -> tuple[int, list[sqlite3.Row]]:
-                    cond = " AND ".join(["statements_fts MATCH ?", *where])
-                    base = "FROM statements_fts JOIN statements s ON s.pk = statements_fts.rowid"
-                    n = conn.execute(f"SELECT COUNT(*) {base} WHERE {cond}", [e, *params]).fetchone()[0]
-                    rs = conn.execute(
-                        f"SELECT {self._ST_SELECT}, bm25(statements_fts, 3.0, 1.0) AS rank, "
-                        f"snippet(statements_fts, -1, '{_SNIP_OPEN}', '{_SNIP_CLOSE}', '…', 32) AS snip "
-                        f"{base} WHERE {cond} ORDER BY rank, s.id LIMIT ? OFFSET ?",
-                        [e, *params, limit, offset]).fetchall()
-                    return n, rs
-
-                total, rows = self._match_safely(run, expr, q or "")
-                found = [(self._row_statement(r), -float(r["rank"]), _snippet_html(r["snip"])) for r in rows]
+                index = self._search_index(conn)
+                used, st_rows, scores = self._keyword_statement_rows(conn, index, expr, q or "", filters, version)
+                total = int(st_rows.size)
+                order = np.lexsort((index.statement_id_rank()[st_rows], -scores))[offset:offset + limit]
+                keys = [int(k) for k in index.st_pk[st_rows[order]].tolist()]
+                found = []
+                if keys:
+                    marks = ", ".join("?" for _ in keys)
+                    by_pk = {r["pk"]: r for r in conn.execute(
+                        f"SELECT s.pk AS pk, {self._ST_SELECT} FROM statements s WHERE s.pk IN ({marks})", keys)}
+                    snips = self._snipper().statements(
+                        used, {k: (by_pk[k]["title"] or "", by_pk[k]["text"] or "") for k in keys if k in by_pk},
+                        _SNIP_OPEN, _SNIP_CLOSE)
+                    found = [(self._row_statement(by_pk[k]), float(sc), _snippet_html(snips.get(k)))
+                             for k, sc in zip(keys, scores[order].tolist(), strict=True) if k in by_pk]
+                if facets:
+                    facet_counts = index.statement_facets(conn, st_rows, version)
             prios = self._statement_priorities(conn, [st.id for st, _, _ in found], version)
         items = [StatementHit(statement=st, score=score, snippet=snip, priorities=prios.get(st.id, []))
                  for st, score, snip in found]
-        return SearchPage(total=total, items=items)
+        return SearchPage(total=total, items=items, facets=facet_counts)
+
+    def _keyword_statement_rows(self, conn: sqlite3.Connection, index: PassageIndex, expr: str, q: str,
+                                filters: StatementFilters,
+                                version: str | None) -> tuple[str, np.ndarray, np.ndarray]:
+        """(expression used, allowed matching statement rows, their bm25 scores) — unordered.
+
+        bm25 straight from the FTS table (no join: reading 20,000 statement rows for the filters costs
+        more than ranking them); filters are a mask over the index's statement arrays.
+        """
+        def run(e: str) -> tuple[int, tuple[str, np.ndarray]]:
+            pairs = _scored_rowids(conn, "bm25(statements_fts, 3.0, 1.0)", "statements_fts", e)
+            return len(pairs), (e, pairs)
+
+        n, res = self._match_safely(run, expr, q)
+        if not n:
+            return expr, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+        used, pairs = res
+        pks, scores = pairs[:, 0].astype(np.int64), -pairs[:, 1]
+        rows = index.statement_rows_of_pks(pks, keep_unknown=True)
+        keep = rows >= 0
+        st_mask = index.statement_mask(conn, filters, version)
+        if st_mask is not None:
+            keep &= st_mask[np.maximum(rows, 0)]
+        return used, rows[keep], scores[keep]
+
+    def _statement_facets(self, conn: sqlite3.Connection, pks: np.ndarray,
+                          version: str | None) -> dict[str, dict[str, int]]:
+        index = self._search_index(conn)
+        return index.statement_facets(conn, index.statement_rows_of_pks(pks), version)
+
+    def _statement_order(self, conn: sqlite3.Connection, q: str | None,
+                         filters: StatementFilters) -> tuple[list[int], list[float | None], str | None]:
+        """Every statement pk a search returns, in its order, with scores, and the agenda version."""
+        where, params, version = self._filters(conn, filters)
+        expr = to_fts5_query(q) if q is not None and q.strip() else None
+        if q is not None and q.strip() and expr is None:
+            return [], [], version
+        if expr is None:
+            cond = " AND ".join(where) or "1"
+            rows = conn.execute(f"SELECT s.pk FROM statements s WHERE {cond} ORDER BY {_EFF} DESC NULLS LAST, s.id",
+                                params).fetchall()
+            return [r[0] for r in rows], [None] * len(rows), version
+
+        index = self._search_index(conn)
+        _, st_rows, scores = self._keyword_statement_rows(conn, index, expr, q or "", filters, version)
+        order = np.lexsort((index.statement_id_rank()[st_rows], -scores))
+        return ([int(k) for k in index.st_pk[st_rows[order]].tolist()], [float(x) for x in scores[order].tolist()],
+                version)
+
+    def iter_statement_hits(self, q: str | None, filters: StatementFilters) -> Iterator[StatementHit]:
+        """Every statement search_statements would return, in the same order, streamed (no cap, no snippet).
+
+        The order is fixed when iteration starts (pks only); statements are read in batches and the
+        lock is released between batches.
+        """
+        with self._read("list statements to export") as conn:
+            pks, scores, version = self._statement_order(conn, q, filters)
+        for i in range(0, len(pks), _BATCH):
+            chunk = pks[i:i + _BATCH]
+            marks = ", ".join("?" for _ in chunk)
+            with self._read("read statements to export") as conn:
+                rows = {r["pk"]: r for r in conn.execute(
+                    f"SELECT s.pk AS pk, {self._ST_SELECT} FROM statements s WHERE s.pk IN ({marks})", chunk)}
+                found = [(self._row_statement(rows[pk]), scores[i + j]) for j, pk in enumerate(chunk) if pk in rows]
+                prios = self._statement_priorities(conn, [st.id for st, _ in found], version)
+            for st, score in found:
+                yield StatementHit(statement=st, score=score, snippet=None, priorities=prios.get(st.id, []))
 
     @staticmethod
     def _match_safely(run: Any, expr: str, q: str) -> Any:
@@ -811,16 +1036,35 @@ class SQLiteStore:
     def search_passages(self, q: str | None, filters: StatementFilters,
                         mode: Literal["keyword", "semantic", "hybrid"] = "keyword",
                         query_vector: np.ndarray | None = None, limit: int = 20,
-                        offset: int = 0) -> SearchPage:
+                        offset: int = 0, facets: bool = False) -> SearchPage:
         """Passages by keyword (FTS bm25), by vector similarity (cosine), or both (RRF, k=60); items are PassageHit.
 
         Semantic search uses the vectors of the most recently analysed model whose dimension equals the
         query vector's. Filters are applied before ranking. Hybrid without a query vector is keyword
-        search; hybrid without a query is semantic search.
+        search; hybrid without a query is semantic search. Keyword queries matching more than
+        _EXACT_BM25 passages are ranked by BM25 with term frequency 1 (sqlite_index.approx_bm25)
+        instead of FTS5's per-row bm25, which would take seconds at that size.
+        facets=True adds counts by priority, source, type, year and speaker over every hit.
         """
+        limit, offset = max(0, int(limit)), max(0, int(offset))
+        with self._read("search passages") as conn:
+            index = self._search_index(conn)
+            _, version, expr, rows, scores, candidates = self._rank_passages(
+                conn, index, q, filters, mode, query_vector, offset + limit)
+            total = int(candidates.size)
+            page_rows, page_scores = rows[offset:offset + limit], scores[offset:offset + limit]
+            items = self._passage_hits(conn, index.pk[page_rows], page_scores, {}, version, lead=True)
+            if expr is not None and items:
+                self._mark_passages(expr, items)
+            facet_counts = index.facets(conn, candidates, version) if facets else None
+        return SearchPage(total=total, items=items, facets=facet_counts)
+
+    def _rank_passages(self, conn: sqlite3.Connection, index: PassageIndex, q: str | None,
+                       filters: StatementFilters, mode: str, query_vector: Any,
+                       stop: int | None) -> tuple[str, str | None, str | None, np.ndarray, np.ndarray, np.ndarray]:
+        """(mode used, agenda version, FTS expression, best rows [:stop] in order, their scores, all candidate rows)."""
         if mode not in ("keyword", "semantic", "hybrid"):
             raise InvalidQuery(f"unknown search mode {mode!r} (keyword, semantic or hybrid)")
-        limit, offset = max(0, int(limit)), max(0, int(offset))
         has_q = q is not None and bool(q.strip())
         if mode == "semantic" and query_vector is None:
             raise InvalidQuery("semantic search needs a query vector")
@@ -828,81 +1072,43 @@ class SQLiteStore:
             mode = "keyword"
         if mode == "hybrid" and not has_q:
             mode = "semantic"
-        with self._read("search passages") as conn:
-            where, params, version = self._filters(conn, filters, passage_level=True)
-            snippets: dict[str, str | None] = {}
-            if mode == "keyword":
-                if not has_q:
-                    cond = " AND ".join(where) or "1"
-                    base = "FROM passages p JOIN statements s ON s.id = p.statement_id"
-                    total = conn.execute(f"SELECT COUNT(*) {base} WHERE {cond}", params).fetchone()[0]
-                    rows = conn.execute(f'SELECT p.id {base} WHERE {cond} ORDER BY {_EFF} DESC NULLS LAST, '
-                                        's.id, p."index" LIMIT ? OFFSET ?', params + [limit, offset]).fetchall()
-                    ranked = [(r[0], 0.0) for r in rows]
-                else:
-                    total, kw = self._keyword_passages(conn, q or "", where, params, limit, offset)
-                    ranked = [(pid, score) for pid, score, _ in kw]
-                    snippets = {pid: snip for pid, _, snip in kw}
-            elif mode == "semantic":
-                total, ranked = self._semantic_passages(conn, query_vector, where, params, offset, offset + limit)
-            else:
-                _, kw = self._keyword_passages(conn, q or "", where, params, _FUSION_POOL, 0)
-                _, sem = self._semantic_passages(conn, query_vector, where, params, 0, _FUSION_POOL)
-                fused: dict[str, float] = defaultdict(float)
-                for rank, (pid, _, snip) in enumerate(kw, start=1):
-                    fused[pid] += 1.0 / (_RRF_K + rank)
-                    snippets[pid] = snip
-                for rank, (pid, _) in enumerate(sem, start=1):
-                    fused[pid] += 1.0 / (_RRF_K + rank)
-                order = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))
-                total = len(order)
-                ranked = order[offset:offset + limit]
-            items = self._passage_hits(conn, ranked, snippets, version)
-        return SearchPage(total=total, items=items)
+        version = filters.agenda_version or self._latest_version(conn)
+        mask = index.mask(conn, filters, version)
+        empty_i, empty_f = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        if mode == "keyword" and not has_q:
+            cand = np.flatnonzero(mask) if mask is not None else np.arange(index.n, dtype=np.int64)
+            ordered = index.newest_first(cand)[:stop]
+            return mode, version, None, ordered, np.zeros(ordered.size, dtype=np.float32), cand
+        if mode == "keyword":
+            expr, rows, scores = self._keyword_rows(conn, index, q or "", mask)
+            order = _best(rows, scores, stop)
+            return mode, version, expr, rows[order], scores[order], rows
+        if mode == "semantic":
+            vm, qv = self._semantic_setup(conn, index, query_vector)
+            if vm is None:
+                return mode, version, None, empty_i, empty_f, empty_i
+            if stop is None:
+                r, s = vm.order_all(qv, mask)
+                return mode, version, None, r, s, r
+            total, r, s = vm.top(qv, mask, stop)
+            allowed = vm.has if mask is None else (vm.has & mask)
+            return mode, version, None, r, s, (np.flatnonzero(allowed) if total else empty_i)
+        # hybrid: reciprocal-rank fusion of the best _FUSION_POOL of each list
+        expr, kw_rows, kw_scores = self._keyword_rows(conn, index, q or "", mask)
+        kw_best = kw_rows[_best(kw_rows, kw_scores, _FUSION_POOL)]
+        vm, qv = self._semantic_setup(conn, index, query_vector)
+        sem_best = vm.top(qv, mask, _FUSION_POOL, exact=False)[1] if vm is not None else empty_i
+        fused: dict[int, float] = defaultdict(float)
+        for ranking in (kw_best, sem_best):
+            for rank, row in enumerate(ranking.tolist(), start=1):
+                fused[row] += 1.0 / (_RRF_K + rank)
+        cand = np.fromiter(fused.keys(), dtype=np.int64, count=len(fused))
+        fscore = np.fromiter(fused.values(), dtype=np.float64, count=len(fused))
+        order = np.lexsort((cand, -fscore))[:stop]
+        return mode, version, expr, cand[order], fscore[order], cand
 
-    def _keyword_passages(self, conn: sqlite3.Connection, q: str, where: list[str], params: list[Any],
-                          limit: int, offset: int) -> tuple[int, list[tuple[str, float, str | None]]]:
-        expr = to_fts5_query(q)
-        if expr is None:
-            return 0, []
-
-        def run(e: str) -> tuple[int, list[sqlite3.Row]]:
-            cond = " AND ".join(["passages_fts MATCH ?", *where])
-            base = ("FROM passages_fts JOIN passages p ON p.pk = passages_fts.rowid "
-                    "JOIN statements s ON s.id = p.statement_id")
-            n = conn.execute(f"SELECT COUNT(*) {base} WHERE {cond}", [e, *params]).fetchone()[0]
-            rs = conn.execute(f"SELECT p.id, bm25(passages_fts) AS rank, snippet(passages_fts, 0, '{_SNIP_OPEN}', "
-                              f"'{_SNIP_CLOSE}', '…', 32) AS snip {base} WHERE {cond} "
-                              "ORDER BY rank, p.id LIMIT ? OFFSET ?", [e, *params, limit, offset]).fetchall()
-            return n, rs
-
-        total, rows = self._match_safely(run, expr, q)
-        return total, [(r["id"], -float(r["rank"]), _snippet_html(r["snip"])) for r in rows]
-
-    def _vector_matrix(self, conn: sqlite3.Connection, model: str,
-                       dim: int) -> tuple[list[str], dict[str, int], np.ndarray]:
-        """All of a model's passage vectors, row-normalised, cached until the next save_analysis."""
-        key = (model, dim)
-        # data_version moves when another connection (e.g. `sgwatch analyse` in another process) commits.
-        stamp = (self._generation, conn.execute("PRAGMA data_version").fetchone()[0])
-        cached = self._vec_cache.get(key)
-        if cached is not None and cached[0] == stamp:
-            return cached[1], cached[2], cached[3]
-        rows = conn.execute("SELECT passage_id, vector FROM vectors WHERE model = ? AND dim = ? "
-                            "ORDER BY passage_id", (model, dim)).fetchall()
-        ids = [r[0] for r in rows]
-        matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype="<f4").reshape(len(rows), dim).astype(np.float32)
-        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-        norms[norms == 0] = 1.0
-        matrix /= norms
-        index = {pid: i for i, pid in enumerate(ids)}
-        self._vec_cache = {key: (stamp, ids, index, matrix)}  # one model at a time is enough
-        return ids, index, matrix
-
-    def _semantic_passages(self, conn: sqlite3.Connection, query_vector: Any, where: list[str],
-                           params: list[Any], start: int = 0,
-                           stop: int | None = None) -> tuple[int, list[tuple[str, float]]]:
-        """Filtered passages with a vector by cosine similarity to the query, best first: (total, [start:stop])."""
+    def _semantic_setup(self, conn: sqlite3.Connection, index: PassageIndex,
+                        query_vector: Any) -> tuple[VectorMatrix | None, np.ndarray]:
         qv = np.asarray(query_vector, dtype=np.float32).ravel()
         norm = float(np.linalg.norm(qv)) if qv.size else 0.0
         if qv.size == 0 or not np.isfinite(norm) or norm == 0.0:
@@ -914,48 +1120,187 @@ class SQLiteStore:
         if row is None:
             row = conn.execute("SELECT model FROM vectors WHERE dim = ? LIMIT 1", (dim,)).fetchone()
         if row is None:
-            return 0, []
-        ids, index, matrix = self._vector_matrix(conn, row[0], dim)
-        if where:
-            # Filters first: only the allowed passages are ranked.
-            allowed = conn.execute("SELECT p.id FROM passages p JOIN statements s ON s.id = p.statement_id "
-                                   f"WHERE {' AND '.join(where)}", params).fetchall()
-            rows_idx = np.array(sorted(index[r[0]] for r in allowed if r[0] in index), dtype=np.int64)
-        else:
-            rows_idx = np.arange(len(ids), dtype=np.int64)
-        if rows_idx.size == 0:
-            return 0, []
-        sims = matrix[rows_idx] @ (qv / norm)
-        # Rows are in passage-id order, so a stable sort breaks ties by id.
-        order = np.argsort(-sims, kind="stable")[start:stop]
-        return int(rows_idx.size), [(ids[int(rows_idx[i])], float(sims[i])) for i in order]
+            return None, qv
+        return self._vectors(conn, index, row[0], dim), qv / np.float32(norm)
 
-    def _passage_hits(self, conn: sqlite3.Connection, ranked: list[tuple[str, float]],
-                      snippets: dict[str, str | None], version: str | None) -> list[PassageHit]:
-        if not ranked:
+    def _keyword_rows(self, conn: sqlite3.Connection, index: PassageIndex, q: str,
+                      mask: np.ndarray | None) -> tuple[str | None, np.ndarray, np.ndarray]:
+        """(FTS expression, every allowed matching row, its score) — unordered."""
+        expr = to_fts5_query(q)
+        empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
+        if expr is None:
+            return None, *empty
+
+        def rows_of(e: str) -> np.ndarray:
+            raw = conn.execute("SELECT group_concat(rowid) FROM passages_fts WHERE passages_fts MATCH ?",
+                               (e,)).fetchone()[0]
+            pks = np.fromstring(raw, sep=",", dtype=np.int64) if raw else np.zeros(0, dtype=np.int64)
+            rows = index.rows_of_pks(pks).astype(np.int64)
+            return rows[rows >= 0]
+
+        def run(e: str) -> tuple[str, np.ndarray, np.ndarray]:
+            rows = rows_of(e)
+            if rows.size <= _EXACT_BM25:
+                pairs = _scored_rowids(conn, "bm25(passages_fts)", "passages_fts", e)
+                pks, sc = pairs[:, 0].astype(np.int64), (-pairs[:, 1]).astype(np.float32)
+                rows = index.rows_of_pks(pks).astype(np.int64)
+                ok = rows >= 0
+                return e, rows[ok], sc[ok]
+            ops = list(dict.fromkeys(_OPERAND.findall(e)))[:_SCORED_OPERANDS]
+            if not _OR_NOT.search(_OPERAND.sub(" ", e)):
+                # Only ANDs: every match holds every operand, so only their document counts are needed
+                # (cached per index: they are corpus statistics), not which rows hold which.
+                dfs = self._doc_counts(conn, index, ops, e, int(rows.size))
+                return e, rows, approx_bm25(index, rows, [(None, df) for df in dfs])
+            operands = []
+            for op in ops:
+                op_rows = rows if op == e else rows_of(op)
+                operands.append((op_rows, int(op_rows.size)))
+            return e, rows, approx_bm25(index, rows, operands)
+
+        try:
+            used, rows, scores = run(expr)
+        except sqlite3.OperationalError:
+            plain = _fallback(_lex(_CONTROL.sub(" ", q))[0])
+            if not plain or plain == expr:
+                return expr, *empty
+            try:
+                used, rows, scores = run(plain)
+            except sqlite3.OperationalError:
+                return expr, *empty
+        if mask is not None and rows.size:
+            keep = mask[rows]
+            rows, scores = rows[keep], scores[keep]
+        return used, rows, scores
+
+    def _doc_counts(self, conn: sqlite3.Connection, index: PassageIndex, ops: list[str], expr: str,
+                    expr_count: int) -> list[int]:
+        cache = index.doc_counts
+        out = []
+        for op in ops:
+            if op == expr:
+                cache[op] = expr_count
+            elif op not in cache:
+                if len(cache) > 50_000:
+                    cache.clear()
+                cache[op] = conn.execute("SELECT COUNT(*) FROM passages_fts WHERE passages_fts MATCH ?",
+                                         (op,)).fetchone()[0]
+            out.append(cache[op])
+        return out
+
+    def _snipper(self) -> Snippets:
+        snipper: Snippets | None = getattr(self, "_snippets_db", None)
+        if snipper is None:
+            snipper = self._snippets_db = Snippets(TOKENIZER)
+        return snipper
+
+    def _mark_passages(self, expr: str, hits: list[PassageHit], keyword_pks: set[int] | None = None) -> None:
+        """Replace lead snippets by FTS snippets with <mark>ed terms for the hits that match expr."""
+        texts = {i: h.passage.text for i, h in enumerate(hits)}
+        for i, raw in self._snipper().passages(expr, texts, _SNIP_OPEN, _SNIP_CLOSE).items():
+            hits[i].snippet = _snippet_html(raw)
+
+    def iter_passage_hits(self, q: str | None, filters: StatementFilters,
+                          mode: Literal["keyword", "semantic", "hybrid"] = "keyword",
+                          query_vector: np.ndarray | None = None) -> Iterator[PassageHit]:
+        """Every passage search_passages would return, in the same order, streamed (exports, no cap).
+
+        The order (row numbers and scores only) is computed when iteration starts; passages are read
+        in batches and the lock is released between batches. Snippets are left out. Above 50,000
+        passages a semantic export is ordered by the int8 cosine (±0.005), which is also its score.
+        """
+        with self._read("list passages to export") as conn:
+            index = self._search_index(conn)
+            _, version, _, rows, scores, _ = self._rank_passages(conn, index, q, filters, mode, query_vector, None)
+            pks = index.pk[rows]
+        st_cache: dict[str, tuple[Any, ...]] = {}
+        for i in range(0, pks.size, _EXPORT_BATCH):
+            with self._read("read passages to export") as conn:
+                hits = self._passage_hits(conn, pks[i:i + _EXPORT_BATCH], scores[i:i + _EXPORT_BATCH], {},
+                                          version, lead=False, st_cache=st_cache)
+            yield from hits
+
+    def top_matches(self, priority: str, filters: StatementFilters, limit: int = 20,
+                    offset: int = 0) -> SearchPage:
+        """Passages matched to a priority, strongest match first, ties by passage id (quotes).
+
+        Items are PassageHit with score = the match score and the priority's match first in matches.
+        The filters' level, stance and min_score apply to that match; the others to the statement.
+        """
+        limit, offset = max(0, int(limit)), max(0, int(offset))
+        with self._read("read quotes") as conn:
+            version = filters.agenda_version or self._latest_version(conn)
+            if version is None:
+                return SearchPage(total=0, items=[])
+            st_filters = replace(filters, priority=None, level=None, stance=None, min_score=None)
+            where, params, _ = self._filters(conn, st_filters)
+            conds = ["m.agenda_version = ?", "m.priority = ?", *where]
+            mparams: list[Any] = [version, priority, *params]
+            for col, value in (("level", filters.level), ("stance", filters.stance)):
+                if value is not None:
+                    conds.append(f"m.{col} = ?")
+                    mparams.append(value)
+            if filters.min_score is not None:
+                conds.append("m.score >= ?")
+                mparams.append(float(filters.min_score))
+            base = f"FROM matches m JOIN statements s ON s.id = m.statement_id WHERE {' AND '.join(conds)}"
+            total = conn.execute(f"SELECT COUNT(DISTINCT m.passage_id) {base}", mparams).fetchone()[0]
+            rows = conn.execute(f"SELECT m.passage_id, MAX(m.score) AS score {base} GROUP BY m.passage_id "
+                                "ORDER BY score DESC, m.passage_id LIMIT ? OFFSET ?",
+                                [*mparams, limit, offset]).fetchall()
+            if not rows:
+                return SearchPage(total=total, items=[])
+            ids = [r[0] for r in rows]
+            marks = ", ".join("?" for _ in ids)
+            pk_of = {r[0]: r[1] for r in conn.execute(f"SELECT id, pk FROM passages WHERE id IN ({marks})", ids)}
+            kept = [(pk_of[r[0]], float(r[1])) for r in rows if r[0] in pk_of]
+            hits = self._passage_hits(conn, np.array([k for k, _ in kept], dtype=np.int64),
+                                      np.array([s for _, s in kept], dtype=np.float64), {}, version, lead=True)
+        for h in hits:
+            h.matches.sort(key=lambda m: (m.priority != priority, -m.score, m.priority))
+        return SearchPage(total=total, items=hits)
+
+    def _passage_hits(self, conn: sqlite3.Connection, pks: np.ndarray, scores: np.ndarray,
+                      snippets: dict[int, str | None], version: str | None, lead: bool,
+                      st_cache: dict[str, tuple[Any, ...]] | None = None) -> list[PassageHit]:
+        """PassageHits for passage pks, in the given order (pks that vanished meanwhile are skipped)."""
+        if pks.size == 0:
             return []
-        ids = [pid for pid, _ in ranked]
-        marks = ", ".join("?" for _ in ids)
-        rows = {r["id"]: r for r in conn.execute(
-            f"SELECT {self._PA_SELECT}, s.title AS s_title, s.url AS s_url, {_EFF} AS s_date, "
-            f"s.source AS s_source, s.doc_type AS s_doc_type FROM passages p "
-            f"JOIN statements s ON s.id = p.statement_id WHERE p.id IN ({marks})", ids)}
+        keys = [int(k) for k in pks.tolist()]
+        marks = ", ".join("?" for _ in keys)
+        rows = {r["pk"]: r for r in conn.execute(
+            f"SELECT p.pk AS pk, {self._PA_SELECT} FROM passages p WHERE p.pk IN ({marks})", keys)}
+        # Statement fields come after the long text column in the row, so each read walks overflow
+        # pages: read each statement once (per page, or per export with a shared cache).
+        meta = st_cache if st_cache is not None else {}
+        missing = list({r["statement_id"] for r in rows.values()} - meta.keys())
+        for i in range(0, len(missing), _BATCH):
+            part = missing[i:i + _BATCH]
+            for r in conn.execute(f"SELECT s.id, s.title, s.url, {_EFF}, s.source, s.doc_type FROM statements s "
+                                  f"WHERE s.id IN ({', '.join('?' for _ in part)})", part):
+                meta[r[0]] = (r[1], r[2], date.fromisoformat(r[3]) if r[3] else None, r[4], r[5])
         by_passage: dict[str, list[Match]] = defaultdict(list)
         if version is not None:
-            for r in conn.execute(f"SELECT * FROM matches WHERE agenda_version = ? AND passage_id IN ({marks}) "
+            ids = [r["id"] for r in rows.values()]
+            id_marks = ", ".join("?" for _ in ids)
+            for r in conn.execute(f"SELECT * FROM matches WHERE agenda_version = ? AND passage_id IN ({id_marks}) "
                                   "ORDER BY score DESC, priority", [version, *ids]):
                 by_passage[r["passage_id"]].append(self._row_match(r))
         hits = []
-        for pid, score in ranked:
-            r = rows.get(pid)
+        for pk, score in zip(keys, scores.tolist(), strict=True):
+            r = rows.get(pk)
             if r is None:
                 continue
             passage = self._row_passage(r)
+            m = meta.get(r["statement_id"])
+            if m is None:
+                continue
+            snip = snippets.get(pk)
             hits.append(PassageHit(
-                passage=passage, statement_title=r["s_title"], url=r["s_url"],
-                date=date.fromisoformat(r["s_date"]) if r["s_date"] else None, source=r["s_source"],
-                doc_type=r["s_doc_type"], score=score,
-                snippet=snippets.get(pid) or _lead_snippet(passage.text), matches=by_passage.get(pid, [])))
+                passage=passage, statement_title=m[0], url=m[1], date=m[2], source=m[3], doc_type=m[4],
+                score=float(score),
+                snippet=snip if snip is not None else (_lead_snippet(passage.text) if lead else None),
+                matches=by_passage.get(passage.id, [])))
         return hits
 
     def matches(self, statement_id: str | None = None, priority: str | None = None,
@@ -989,44 +1334,57 @@ class SQLiteStore:
 
     def monthly_aggregates(self, agenda_version: str, date_from: date | None = None,
                            date_to: date | None = None, priorities: Sequence[str] | None = None,
-                           top_k: int = 5, source: str | None = None) -> list[MonthPriorityAggregate]:
+                           top_k: int = 5, source: str | None = None, doc_type: str | None = None,
+                           speaker_role: str | None = None,
+                           mentions: str | None = None) -> list[MonthPriorityAggregate]:
         """Counts per month x priority for months that have statements (every listed priority included).
 
         Month = delivery date, else release date, else URL date (YYYY-MM); undated statements are left
         out. Priorities None: those with matches under this agenda version. Ordered by month, then
-        priority in the order given.
+        priority in the order given. ``mentions``: only statements whose location or title contains
+        this phrase (case-insensitive), e.g. "Security Council".
         """
-        f = StatementFilters(date_from=date_from, date_to=date_to, source=source)
+        f = StatementFilters(date_from=date_from, date_to=date_to, source=source, doc_type=doc_type,
+                             speaker_role=speaker_role)
         with self._read("aggregate months") as conn:
+            if self._aggregates_in_memory and not mentions and (source is None or source in SOURCES):
+                # The in-memory index has every filter but the title phrase: no statement row is read
+                # (their dates sit behind the text, so SQL walks each text's overflow pages).
+                return self._aggregates_from_memory(conn, agenda_version, f, priorities, top_k)
             where, params, _ = self._filters(conn, f)
+            if mentions:
+                # instr on lower() instead of LIKE: the phrase may hold % or _ and must match literally.
+                where.append("(instr(lower(COALESCE(s.location, '')), ?) > 0 "
+                             "OR instr(lower(s.title), ?) > 0)")
+                params += [mentions.lower(), mentions.lower()]
             cond = " AND ".join([f"{_EFF} IS NOT NULL", *where])
             month_counts = {r[0]: r[1] for r in conn.execute(
                 f"SELECT substr({_EFF}, 1, 7) AS month, COUNT(*) FROM statements s WHERE {cond} "
                 "GROUP BY month ORDER BY month", params)}
-            mrows = conn.execute(
+            mrows = [tuple(r) for r in conn.execute(
                 f"SELECT m.passage_id, m.statement_id, m.priority, m.score, m.level, m.stance, "
                 f"substr({_EFF}, 1, 7) AS month FROM matches m JOIN statements s ON s.id = m.statement_id "
-                f"WHERE m.agenda_version = ? AND {cond}", [agenda_version, *params]).fetchall()
+                f"WHERE m.agenda_version = ? AND {cond}", [agenda_version, *params])]
         if priorities is None:
-            prio_list = sorted({r["priority"] for r in mrows}, key=_natural_key)
+            prio_list = sorted({r[2] for r in mrows}, key=_natural_key)
         else:
             prio_list = list(dict.fromkeys(priorities))
         wanted = set(prio_list)
         addressing: dict[tuple[str, str], set[str]] = defaultdict(set)
         best: dict[tuple[str, str], dict[str, tuple[str, str, float, str, str]]] = defaultdict(dict)
         explicit: dict[tuple[str, str], set[str]] = defaultdict(set)
-        for r in mrows:
-            if r["priority"] not in wanted:
+        for passage_id, statement_id, priority, score, level, stance, month in mrows:
+            if priority not in wanted:
                 continue
-            key = (r["month"], r["priority"])
-            addressing[key].add(r["statement_id"])
-            if r["level"] == "explicit":
-                explicit[key].add(r["passage_id"])
-            entry = (r["passage_id"], r["statement_id"], float(r["score"]), r["level"], r["stance"])
+            key = (month, priority)
+            addressing[key].add(statement_id)
+            if level == "explicit":
+                explicit[key].add(passage_id)
+            entry = (passage_id, statement_id, float(score), level, stance)
             # Several models can match one passage: keep its strongest match once.
-            prev = best[key].get(r["passage_id"])
+            prev = best[key].get(passage_id)
             if prev is None or entry[2] > prev[2]:
-                best[key][r["passage_id"]] = entry
+                best[key][passage_id] = entry
         out = []
         for month, n in month_counts.items():
             for pid in prio_list:
@@ -1035,6 +1393,146 @@ class SQLiteStore:
                 out.append(MonthPriorityAggregate(
                     month=month, priority=pid, statements=n, addressing=len(addressing.get(key, ())),
                     passages=len(best.get(key, {})), explicit_passages=len(explicit.get(key, ())), top=top))
+        return out
+
+    def _score_inputs(self, conn: sqlite3.Connection, version: str) -> _ScoreInputs:
+        """Statement months and one version's matches, kept with the search index (same invalidation)."""
+        index = self._search_index(conn)
+        cached = self._score_state
+        if cached is not None and cached.index is index and cached.version == version:
+            return cached
+        months: list[str | None] = [None] * len(index.st_ids)
+        dates: list[date | None] = [None] * len(index.st_ids)
+        for i, o in enumerate(index.st_date.tolist()):
+            if o > 0:
+                d = dates[i] = date.fromordinal(o)
+                months[i] = f"{d.year:04d}-{d.month:02d}"
+        row_of = {sid: i for i, sid in enumerate(index.st_ids)}
+        matches = []
+        texts: dict[str, tuple[str, str]] = {}
+        explanations: dict[tuple[str, str], str | None] = {}
+        # Matched passages' texts and reasons come along: evidence is drawn from them only, and reading
+        # them one by one per request is what made /scores/monthly slow (random pages of a big file).
+        # Strongest first, so that with several models the weakest match's explanation is kept last,
+        # as evidence_details did when it read them from SQL.
+        for pid, sid, prio, score, level, stance, expl, text in conn.execute(
+                "SELECT m.passage_id, m.statement_id, m.priority, m.score, m.level, m.stance, m.explanation, "
+                "p.text FROM matches m JOIN passages p ON p.id = m.passage_id WHERE m.agenda_version = ? "
+                "ORDER BY m.score DESC, m.passage_id, m.priority", (version,)):
+            row = row_of.get(sid)
+            if row is not None and months[row] is not None:
+                matches.append((pid, sid, float(score), level, stance, prio, row))
+            texts[pid] = (sid, text)
+            explanations[(pid, prio)] = expl
+        titles = {r[0]: (r[1], r[2]) for r in conn.execute("SELECT id, title, url FROM statements")}
+        st_month = np.array([int(m[:4]) * 12 + int(m[5:7]) - 1 if m else -1 for m in months], dtype=np.int64)
+        prio_names = sorted({m[5] for m in matches}, key=_natural_key)
+        prio_code = {p: i for i, p in enumerate(prio_names)}
+        # Passage ids ranked as SQL orders text (code points), for ties broken by passage id.
+        rank_of = {p: i for i, p in enumerate(sorted({m[0] for m in matches}))}
+        n = len(matches)
+        m_row = np.fromiter((m[6] for m in matches), dtype=np.int64, count=n)
+        self._score_state = _ScoreInputs(
+            index=index, version=version, months=months, dates=dates, row_of=row_of, matches=matches,
+            texts=texts, explanations=explanations, titles=titles, st_month=st_month,
+            prio_names=prio_names, prio_code=prio_code, m_row=m_row,
+            m_month=st_month[m_row] if n else np.zeros(0, dtype=np.int64),
+            m_prio=np.fromiter((prio_code[m[5]] for m in matches), dtype=np.int64, count=n),
+            m_score=np.fromiter((m[2] for m in matches), dtype=np.float64, count=n),
+            m_explicit=np.fromiter((m[3] == "explicit" for m in matches), dtype=bool, count=n),
+            m_prank=np.fromiter((rank_of[m[0]] for m in matches), dtype=np.int64, count=n))
+        return self._score_state
+
+    def score_memo(self, agenda_version: str) -> dict[Any, Any]:
+        """A dict for results computed from the current data and agenda version; a new one after any write."""
+        with self._read("prepare scores") as conn:
+            return self._score_inputs(conn, agenda_version).memo
+
+    def _aggregates_from_memory(self, conn: sqlite3.Connection, version: str, f: StatementFilters,
+                                priorities: Sequence[str] | None, top_k: int) -> list[MonthPriorityAggregate]:
+        """monthly_aggregates from the in-memory arrays: the same numbers as the SQL, as numpy group-bys."""
+        inp = self._score_inputs(conn, version)
+        keep = inp.index.statement_mask(conn, f, None)
+        dated = inp.st_month >= 0 if keep is None else (inp.st_month >= 0) & keep
+        month_ids, month_n = np.unique(inp.st_month[dated], return_counts=True)
+        sel = np.ones(inp.m_row.size, dtype=bool) if keep is None else keep[inp.m_row]
+        if priorities is None:
+            present = np.unique(inp.m_prio[sel])
+            prio_list = sorted((inp.prio_names[c] for c in present), key=_natural_key)
+        else:
+            prio_list = list(dict.fromkeys(priorities))
+        n_prio = len(prio_list)
+        pos_of = np.full(len(inp.prio_names) + 1, -1, dtype=np.int64)
+        for pos, name in enumerate(prio_list):
+            code = inp.prio_code.get(name)
+            if code is not None:
+                pos_of[code] = pos
+        pos = pos_of[inp.m_prio]
+        sel &= pos >= 0
+        idx = np.flatnonzero(sel)  # match numbers kept
+        cell = inp.m_month[idx].astype(np.int64) * max(n_prio, 1) + pos[idx]
+        n_cells = int(cell.max()) + 1 if cell.size else 0
+        prank = inp.m_prank[idx].astype(np.int64)
+        n_pass = int(inp.m_prank.max()) + 1 if inp.m_prank.size else 1
+
+        def distinct_per_cell(cells: np.ndarray, other: np.ndarray, width: int) -> np.ndarray:
+            pairs = np.unique(cells * width + other)
+            return np.bincount(pairs // width, minlength=n_cells)
+
+        addressing = distinct_per_cell(cell, inp.m_row[idx].astype(np.int64), max(inp.st_month.size, 1))
+        expl = inp.m_explicit[idx]
+        explicit = distinct_per_cell(cell[expl], prank[expl], n_pass)
+        # Several models can match one passage: its strongest match counts once (first in match order on ties).
+        order = np.lexsort((-inp.m_score[idx], prank, cell))
+        first = np.ones(order.size, dtype=bool)
+        first[1:] = (cell[order][1:] != cell[order][:-1]) | (prank[order][1:] != prank[order][:-1])
+        best = order[first]
+        passages = np.bincount(cell[best], minlength=n_cells)
+        # Strongest first, ties by passage id; at most top_k per cell.
+        ranked = best[np.lexsort((prank[best], -inp.m_score[idx][best], cell[best]))]
+        rc = cell[ranked]
+        starts = np.flatnonzero(np.r_[True, rc[1:] != rc[:-1]]) if rc.size else np.zeros(0, dtype=np.int64)
+        within = np.arange(rc.size) - np.repeat(starts, np.diff(np.r_[starts, rc.size]))
+        top: dict[int, list[tuple[str, str, float, str, str]]] = defaultdict(list)
+        for c, k in zip(rc[within < max(0, top_k)].tolist(), idx[ranked[within < max(0, top_k)]].tolist()):
+            top[c].append(inp.matches[k][:5])
+        out = []
+        for mi, n in zip(month_ids.tolist(), month_n.tolist()):
+            month = f"{mi // 12:04d}-{mi % 12 + 1:02d}"
+            for p, pid in enumerate(prio_list):
+                c = mi * max(n_prio, 1) + p
+                inside = c < n_cells
+                out.append(MonthPriorityAggregate(
+                    month=month, priority=pid, statements=int(n),
+                    addressing=int(addressing[c]) if inside else 0, passages=int(passages[c]) if inside else 0,
+                    explicit_passages=int(explicit[c]) if inside else 0, top=list(top.get(c, ()))))
+        return out
+
+    def evidence_details(self, agenda_version: str,
+                         keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], EvidenceDetail]:
+        """What evidence shows for these (passage id, priority) pairs, from memory (no per-statement reads).
+
+        Per pair whose passage is matched under this agenda version: its statement's id, title, URL
+        and effective date, the passage text, and the matcher's explanation for that priority (with
+        several models, the weakest match's, as reading a statement's matches strongest first did).
+        """
+        with self._read("read evidence passages") as conn:
+            inputs = self._score_inputs(conn, agenda_version)
+        out: dict[tuple[str, str], EvidenceDetail] = {}
+        for key in keys:
+            found = inputs.texts.get(key[0])
+            if found is None or key in out:
+                continue  # not a matched passage under this version: nothing to show as evidence
+            sid, text = found
+            title, url = inputs.titles.get(sid, ("", ""))
+            row = inputs.row_of.get(sid)
+            explanation = inputs.parsed.get(key)
+            if explanation is None and key in inputs.explanations:
+                raw = inputs.explanations[key]
+                explanation = inputs.parsed[key] = json.loads(raw) if raw else {}
+            out[key] = EvidenceDetail(statement_id=sid, title=title, url=url,
+                                      date=inputs.dates[row] if row is not None else None, text=text,
+                                      explanation=explanation)
         return out
 
     def passage_vectors(self, model: str) -> Iterator[tuple[list[str], np.ndarray]]:
@@ -1052,6 +1550,100 @@ class SQLiteStore:
             yield ids, matrix.astype(np.float32, copy=True)
             last = ids[-1]
 
+    # --- re-scoring stored vectors (a new agenda version, no re-embedding) -----------------------
+
+    # Statements whose stored passages were made for their current text with this model (some
+    # analysis row says so) and that have no current analysis for the agenda version asked for.
+    _RESCORABLE = ("FROM statements s WHERE EXISTS (SELECT 1 FROM analysis a WHERE a.statement_id = s.id "
+                   "AND a.model = ? AND a.content_hash = s.analysis_hash) AND NOT EXISTS (SELECT 1 FROM "
+                   "analysis b WHERE b.statement_id = s.id AND b.agenda_version = ? AND b.model = ? AND "
+                   "b.content_hash = s.analysis_hash)")
+
+    def count_rescorable(self, agenda_version: str, model: str) -> tuple[int, int]:
+        """(statements, passages) that rescorable() would yield."""
+        with self._read("count statements to re-score") as conn:
+            row = conn.execute(f"SELECT COUNT(*), COALESCE(SUM((SELECT COUNT(*) FROM passages p WHERE "
+                               f"p.statement_id = s.id)), 0) {self._RESCORABLE}",
+                               (model, agenda_version, model)).fetchone()
+            return int(row[0]), int(row[1])
+
+    def rescorable(self, agenda_version: str, model: str,
+                   batch_passages: int = 20000) -> Iterator[list[StoredAnalysis]]:
+        """Statements whose passages and vectors (for model) are current but that lack an analysis with
+        this agenda version, in batches of about batch_passages passages (whole statements).
+
+        A statement with a passage that has no vector for this model is left out (it needs a full
+        analysis). Keyset-paginated: the lock is released between batches.
+        """
+        last = ""
+        batch: list[StoredAnalysis] = []
+        size = 0
+        while True:
+            with self._read("read stored passages to re-score") as conn:
+                heads = conn.execute(f"SELECT s.id, s.title {self._RESCORABLE} AND s.id > ? ORDER BY s.id "
+                                     "LIMIT ?", (model, agenda_version, model, last, _BATCH)).fetchall()
+                if not heads:
+                    break
+                ids = [h[0] for h in heads]
+                marks = ", ".join("?" for _ in ids)
+                rows = conn.execute(
+                    f'SELECT p.statement_id, p.id, p.text, v.vector FROM passages p LEFT JOIN vectors v '
+                    f'ON v.passage_id = p.id AND v.model = ? WHERE p.statement_id IN ({marks}) '
+                    f'ORDER BY p.statement_id, p."index"', [model, *ids]).fetchall()
+            last = ids[-1]
+            by_sid: dict[str, list[tuple[str, str, bytes | None]]] = defaultdict(list)
+            for sid, pid, text, blob in rows:
+                by_sid[sid].append((pid, text, blob))
+            for sid, title in heads:
+                parts = by_sid.get(sid, [])
+                if any(blob is None for _, _, blob in parts):
+                    continue  # a passage without a vector for this model: needs `sgwatch analyze`
+                vecs = (np.frombuffer(b"".join(blob for _, _, blob in parts), dtype="<f4")  # type: ignore[misc]
+                        .reshape(len(parts), -1).astype(np.float32) if parts
+                        else np.zeros((0, 0), dtype=np.float32))
+                batch.append(StoredAnalysis(statement_id=sid, title=title or "", passage_ids=[p[0] for p in parts],
+                                            texts=[p[1] for p in parts], vectors=vecs))
+                size += len(parts)
+                if size >= batch_passages:
+                    yield batch
+                    batch, size = [], 0
+        if batch:
+            yield batch
+
+    def save_matches(self, results: Sequence[tuple[str, int, Sequence[Match]]], agenda_version: str,
+                     model: str) -> int:
+        """Save re-scored matches for many statements in one transaction, passages and vectors untouched.
+
+        Each result is (statement id, passage count, matches). A statement whose text changed since its
+        passages were stored is skipped (it needs a full analysis). Returns the statements saved.
+        """
+        saved = 0
+        now = datetime.now(UTC).isoformat()
+        with self._tx(f"save re-scored matches for {len(results)} statements") as conn:
+            for sid, n_passages, matches in results:
+                ahash = conn.execute(
+                    "SELECT s.analysis_hash FROM statements s WHERE s.id = ? AND EXISTS (SELECT 1 FROM analysis a "
+                    "WHERE a.statement_id = s.id AND a.model = ? AND a.content_hash = s.analysis_hash)",
+                    (sid, model)).fetchone()
+                if ahash is None:
+                    continue
+                rows = []
+                for m in matches:
+                    if m.statement_id != sid or m.agenda_version != agenda_version or m.model != model:
+                        raise StoreError(f"statement {sid}: match for ({m.statement_id}, {m.agenda_version}, "
+                                         f"{m.model}) saved as ({sid}, {agenda_version}, {model})")
+                    rows.append((m.passage_id, sid, m.priority, float(m.score), m.level, m.stance,
+                                 agenda_version, model, json.dumps(m.explanation, ensure_ascii=False, default=str)))
+                conn.execute("DELETE FROM matches WHERE statement_id = ? AND agenda_version = ? AND model = ?",
+                             (sid, agenda_version, model))
+                conn.executemany("INSERT INTO matches (passage_id, statement_id, priority, score, level, stance, "
+                                 "agenda_version, model, explanation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                conn.execute("INSERT OR REPLACE INTO analysis (statement_id, agenda_version, model, content_hash, "
+                             "analysed_at, passages, matches) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                             (sid, agenda_version, model, ahash[0], now, n_passages, len(rows)))
+                saved += 1
+        return saved
+
     def stats(self) -> dict[str, Any]:
         """Counts of what is stored. Keys (stable):
 
@@ -1060,6 +1652,9 @@ class SQLiteStore:
         - ``merged``: duplicate ids merged into a stored statement (aliases);
         - ``by_source``: {source: statements found on it} — a statement on both sites counts for both;
         - ``crawl``: {"stored": n, "skipped": {reason: n}, "error": n} over the latest outcome per URL;
+        - ``coverage``: ``by_month`` {source: {month: {fetched, stored, skipped: {reason: n}}}}, ``extraction``
+          {source: {field: {path: share}}} over stored pages, ``empty_months`` (months with no statement between
+          the first and the last);
         - ``months``: {"YYYY-MM": statements} by effective date (undated statements left out).
         """
         with self._read("compute stats") as conn:
@@ -1074,9 +1669,29 @@ class SQLiteStore:
                     crawl["skipped"][r[1] or "unknown"] = crawl["skipped"].get(r[1] or "unknown", 0) + r[2]
                 else:
                     crawl[r[0]] = crawl.get(r[0], 0) + r[2]
+            # Coverage health per source and month (pages fetched = pages with a logged outcome) and the share
+            # of each field produced by each extraction path, so a redesign shows up as a jump in fallbacks.
+            by_month: dict[str, dict[str, dict[str, Any]]] = {}
+            paths: dict[str, dict[str, dict[str, int]]] = {}
+            for src, month, outcome, reason, extraction in conn.execute(
+                    "SELECT source, month, outcome, reason, extraction FROM crawl_log"):
+                cell = by_month.setdefault(src, {}).setdefault(month or "undated",
+                                                              {"fetched": 0, "stored": 0, "skipped": {}})
+                cell["fetched"] += 1
+                if outcome == "skipped":
+                    cell["skipped"][reason or "unknown"] = cell["skipped"].get(reason or "unknown", 0) + 1
+                elif outcome == "stored":
+                    cell["stored"] += 1
+                    for field, path in (json.loads(extraction) if extraction else {}).items():
+                        per = paths.setdefault(src, {}).setdefault(field, {})
+                        per[path] = per.get(path, 0) + 1
+            coverage: dict[str, Any] = {"by_month": by_month}
+            coverage["extraction"] = {src: {f: {p: round(n / sum(c.values()), 3) for p, n in sorted(c.items())}
+                                         for f, c in sorted(fields.items())} for src, fields in sorted(paths.items())}
             months = {r[0]: r[1] for r in conn.execute(
                 f"SELECT substr({_EFF}, 1, 7) AS month, COUNT(*) FROM statements s WHERE {_EFF} IS NOT NULL "
                 "GROUP BY month ORDER BY month")}
+            coverage["empty_months"] = _empty_months(months)
             return {
                 "statements": one("SELECT COUNT(*) FROM statements"),
                 "passages": one("SELECT COUNT(*) FROM passages"),
@@ -1085,8 +1700,24 @@ class SQLiteStore:
                 "merged": one("SELECT COUNT(*) FROM aliases"),
                 "by_source": by_source,
                 "crawl": crawl,
+                "coverage": coverage,
                 "months": months,
             }
+
+
+def _empty_months(months: dict[str, int]) -> list[str]:
+    """Months between the first and last month with statements that have none (a crawl gap or a quiet month)."""
+    if not months:
+        return []
+    first, last = min(months), max(months)
+    y, m = int(first[:4]), int(first[5:7])
+    out: list[str] = []
+    while f"{y:04d}-{m:02d}" <= last:
+        key = f"{y:04d}-{m:02d}"
+        if key not in months:
+            out.append(key)
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
 
 
 __all__ = ["SQLiteStore", "to_fts5_query"]
