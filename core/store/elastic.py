@@ -58,15 +58,13 @@ from core.store.base import (
 )
 
 # One merge policy and one user-query syntax for both backends: the SQLite store's helpers are reused.
+from core.store.query import AllOf, AnyOf, Phrase, QueryNode, parse_user_query  # noqa: F401 (re-exported)
 from core.store.sqlite import (
-    _CONTROL,
-    _MAX_TERMS,
     _analysis_hash,
     _content_hash,
     _empty_months,
     _fill_missing,
     _lead_snippet,
-    _lex,
     _merge_sources,
     _natural_key,
     _with_own_ref,
@@ -153,137 +151,8 @@ def undeclared_fields(doc: dict[str, Any], properties: dict[str, Any], prefix: s
 
 
 # --------------------------------------------------------------------------------------------------
-# User query syntax -> Elasticsearch query (the syntax of core.store.sqlite.to_fts5_query)
+# User query syntax (parsed in core.store.query) -> Elasticsearch query
 # --------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Phrase:
-    """Words that must appear in this order; prefix: the last word is a prefix."""
-
-    words: tuple[str, ...]
-    prefix: bool = False
-
-
-@dataclass(frozen=True)
-class AllOf:
-    """Every `must` node and none of the `must_not` nodes."""
-
-    must: tuple[QueryNode, ...]
-    must_not: tuple[QueryNode, ...] = ()
-
-
-@dataclass(frozen=True)
-class AnyOf:
-    """At least one of the nodes."""
-
-    should: tuple[QueryNode, ...]
-
-
-QueryNode = Phrase | AllOf | AnyOf
-
-
-class _Malformed(Exception):
-    """The user's query does not parse; the caller degrades to plain words."""
-
-
-class _Parser:
-    """Recursive descent, the grammar of the SQLite store's parser, producing a tree instead of FTS5 text:
-    or := and (OR and)*; and := [NOT] unit ([AND] [NOT] unit)*; unit := operand | ( or )."""
-
-    def __init__(self, tokens: list[tuple[str, Any]]) -> None:
-        self.tokens, self.i = tokens, 0
-
-    def peek(self) -> tuple[str, Any] | None:
-        return self.tokens[self.i] if self.i < len(self.tokens) else None
-
-    def take(self) -> tuple[str, Any]:
-        tok = self.tokens[self.i]
-        self.i += 1
-        return tok
-
-    def parse(self) -> QueryNode | None:
-        node = self.or_expr()
-        if self.peek() is not None:
-            raise _Malformed
-        return node
-
-    def or_expr(self) -> QueryNode | None:
-        parts = [self.and_expr()]
-        while self.peek() == ("op", "OR"):
-            self.take()
-            parts.append(self.and_expr())
-        kept = [p for p in parts if p is not None]
-        if not kept:
-            return None
-        return kept[0] if len(kept) == 1 else AnyOf(tuple(kept))
-
-    def and_expr(self) -> QueryNode | None:
-        positive: list[QueryNode | None] = []
-        negative: list[QueryNode | None] = []
-        while True:
-            tok = self.peek()
-            if tok == ("op", "AND"):
-                if not positive and not negative:
-                    raise _Malformed  # a leading AND
-                self.take()
-                tok = self.peek()
-            negate = tok == ("op", "NOT")
-            if negate:
-                self.take()
-                tok = self.peek()
-            if tok is None or tok[0] == "op" or tok == ("paren", ")"):
-                if negate or (positive or negative) and self.tokens[self.i - 1] == ("op", "AND"):
-                    raise _Malformed  # an operator with nothing after it
-                break
-            (negative if negate else positive).append(self.unit())
-        pos = [p for p in positive if p is not None]
-        if not pos and not negative:
-            raise _Malformed
-        if not pos:
-            return None  # only exclusions: nothing to search for, so nothing matches
-        neg = [n for n in negative if n is not None]
-        if len(pos) == 1 and not neg:
-            return pos[0]
-        return AllOf(tuple(pos), tuple(neg))
-
-    def unit(self) -> QueryNode | None:
-        kind, val = self.take()
-        if kind == "operand":
-            return Phrase(tuple(val[0]), bool(val[1]))
-        if (kind, val) == ("paren", "("):
-            inner = self.or_expr()
-            if self.peek() != ("paren", ")"):
-                raise _Malformed
-            self.take()
-            return inner
-        raise _Malformed
-
-
-def _plain_words(tokens: list[tuple[str, Any]]) -> QueryNode | None:
-    words = [w for kind, val in tokens if kind == "operand" for w in val[0]][:_MAX_TERMS]
-    if not words:
-        return None
-    nodes = tuple(Phrase((w,)) for w in words)
-    return nodes[0] if len(nodes) == 1 else AllOf(nodes)
-
-
-def parse_user_query(q: str, *, plain: bool = False) -> QueryNode | None:
-    """Parse the user's syntax (terms ANDed, "phrases", AND / OR / NOT, parentheses, trailing *) into a tree.
-
-    None: nothing to search for (matches nothing). Malformed input, or plain=True, gives the AND of its
-    words, as in the SQLite store.
-    """
-    tokens, ok = _lex(_CONTROL.sub(" ", q))
-    operands = sum(1 for kind, _ in tokens if kind == "operand")
-    if operands == 0:
-        return None
-    if ok and operands <= _MAX_TERMS and not plain:
-        try:
-            return _Parser(tokens).parse()
-        except _Malformed:
-            pass
-    return _plain_words(tokens)
 
 
 def node_query(node: QueryNode, fields: Sequence[str]) -> dict[str, Any]:

@@ -56,6 +56,7 @@ from core.store.base import (
     UpsertResult,
     mapping_fields,
 )
+from core.store.query import AnyOf, Phrase, QueryNode, parse_user_query
 from core.store.sqlite_index import SOURCES, PassageIndex, Snippets, VectorMatrix, approx_bm25
 
 SCHEMA_VERSION = 1
@@ -63,7 +64,6 @@ TOKENIZER = "porter unicode61 remove_diacritics 2"
 _BATCH = 500
 _FUSION_POOL = 1000  # candidates taken from each list before reciprocal-rank fusion
 _RRF_K = 60
-_MAX_TERMS = 32  # a 100 KB query must not turn into a 10 000-term FTS expression
 _EXACT_BM25 = 20_000  # up to this many FTS matches, FTS5's own bm25 ranks them (about 1.3 µs per match)
 _SCORED_OPERANDS = 8  # approximate BM25 weighs at most this many distinct terms/phrases of a query
 _EXPORT_BATCH = 1000
@@ -78,142 +78,25 @@ _EFF = "COALESCE(s.delivery_date, s.release_date, s.url_date)"
 
 
 # --------------------------------------------------------------------------------------------------
-# Query translation: user syntax never reaches FTS5 raw.
+# Query translation: user syntax never reaches FTS5 raw (parsing lives in core.store.query).
 # --------------------------------------------------------------------------------------------------
 
-_WORDS = re.compile(r"[^\W_]+", re.UNICODE)
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-_OPERATORS = {"AND", "OR", "NOT"}
-
-
-def _quote(words: list[str], prefix: bool) -> str:
+def _quote(words: list[str] | tuple[str, ...], prefix: bool) -> str:
     # Words hold only letters/digits, so a double-quoted FTS5 string is always well formed.
     return '"' + " ".join(words) + '"' + ("*" if prefix else "")
 
 
-def _lex(q: str) -> tuple[list[tuple[str, Any]], bool]:
-    """Split a user query into operands and operators; the flag says whether it was well formed."""
-    tokens: list[tuple[str, Any]] = []
-    ok = True
-    i, n = 0, len(q)
-    while i < n:
-        c = q[i]
-        if c.isspace():
-            i += 1
-            continue
-        if c in "()":
-            tokens.append(("paren", c))
-            i += 1
-            continue
-        if c == '"':
-            j = q.find('"', i + 1)
-            if j == -1:
-                ok = False  # unbalanced quote: keep its words for the fallback
-                body, i = q[i + 1:], n
-                prefix = False
-            else:
-                body, i = q[i + 1:j], j + 1
-                prefix = i < n and q[i] == "*"
-                if prefix:
-                    i += 1
-            words = _WORDS.findall(body)
-            if words:
-                tokens.append(("operand", (words, prefix)))
-            continue
-        j = i
-        while j < n and not q[j].isspace() and q[j] not in '"()':
-            j += 1
-        raw, i = q[i:j], j
-        if raw in _OPERATORS:
-            tokens.append(("op", raw))
-            continue
-        words = _WORDS.findall(raw)
-        if words:
-            tokens.append(("operand", (words, raw.endswith("*"))))
-    return tokens, ok
-
-
-def _fallback(tokens: list[tuple[str, Any]]) -> str | None:
-    words = [w for kind, val in tokens if kind == "operand" for w in val[0]][:_MAX_TERMS]
-    return " AND ".join(_quote([w], False) for w in words) or None
-
-
-class _Malformed(Exception):
-    """The user's query does not parse; the caller degrades to plain words."""
-
-
-class _Parser:
-    """Recursive descent over lexed tokens: or := and (OR and)*; and := [NOT] unit ([AND] [NOT] unit)*;
-    unit := operand | ( or ).  Output is FTS5 syntax built only from quoted words and operators."""
-
-    def __init__(self, tokens: list[tuple[str, Any]]) -> None:
-        self.tokens, self.i = tokens, 0
-
-    def peek(self) -> tuple[str, Any] | None:
-        return self.tokens[self.i] if self.i < len(self.tokens) else None
-
-    def take(self) -> tuple[str, Any]:
-        tok = self.tokens[self.i]
-        self.i += 1
-        return tok
-
-    def parse(self) -> str | None:
-        expr = self.or_expr()
-        if self.peek() is not None:
-            raise _Malformed
-        return expr
-
-    def or_expr(self) -> str | None:
-        parts = [self.and_expr()]
-        while self.peek() == ("op", "OR"):
-            self.take()
-            parts.append(self.and_expr())
-        kept = [p for p in parts if p is not None]
-        if len(kept) == 1:
-            return kept[0]
-        return " OR ".join(_group(p) for p in kept) if kept else None
-
-    def and_expr(self) -> str | None:
-        positive: list[str | None] = []
-        negative: list[str | None] = []
-        while True:
-            tok = self.peek()
-            if tok == ("op", "AND"):
-                if not positive and not negative:
-                    raise _Malformed  # a leading AND
-                self.take()
-                tok = self.peek()
-            negate = tok == ("op", "NOT")
-            if negate:
-                self.take()
-                tok = self.peek()
-            if tok is None or tok[0] == "op" or tok == ("paren", ")"):
-                if negate or (positive or negative) and self.tokens[self.i - 1] == ("op", "AND"):
-                    raise _Malformed  # an operator with nothing after it
-                break
-            (negative if negate else positive).append(self.unit())
-        pos = [p for p in positive if p is not None]
-        if not pos and not negative:
-            raise _Malformed
-        if not pos:
-            return None  # only exclusions: nothing to search for, so nothing matches
-        expr = pos[0] if len(pos) == 1 else " AND ".join(_group(p) for p in pos)
-        for n in negative:
-            if n is not None:
-                expr = f"{_group(expr)} NOT {_group(n)}"
-        return expr
-
-    def unit(self) -> str | None:
-        kind, val = self.take()
-        if kind == "operand":
-            return _quote(val[0], val[1])
-        if (kind, val) == ("paren", "("):
-            inner = self.or_expr()
-            if self.peek() != ("paren", ")"):
-                raise _Malformed
-            self.take()
-            return inner
-        raise _Malformed
+def _fts5(node: QueryNode) -> str:
+    """Render a parsed user query as an FTS5 expression."""
+    if isinstance(node, Phrase):
+        return _quote(node.words, node.prefix)
+    if isinstance(node, AnyOf):
+        return " OR ".join(_group(_fts5(n)) for n in node.should)
+    must = [_fts5(n) for n in node.must]
+    expr = must[0] if len(must) == 1 else " AND ".join(_group(m) for m in must)
+    for n in node.must_not:
+        expr = f"{_group(expr)} NOT {_group(_fts5(n))}"
+    return expr
 
 
 def _group(expr: str) -> str:
@@ -229,25 +112,13 @@ def _group(expr: str) -> str:
     return expr
 
 
-def to_fts5_query(q: str) -> str | None:
-    """Translate a user query into a safe FTS5 expression (None when it has nothing to search for).
+def to_fts5_query(q: str, *, plain: bool = False) -> str | None:
+    """Translate a user query (syntax in core.store.query) into a safe FTS5 expression; None: nothing to find.
 
-    Supported: bare terms (ANDed), "quoted phrases", upper-case AND / OR / NOT (also AND NOT), parentheses,
-    and a trailing * for prefix search. Everything else is punctuation. A query made only of exclusions
-    (NOT x) has nothing to search for and matches nothing. Malformed input (an unbalanced quote or
-    parenthesis, a dangling operator) degrades to the plain AND of its quoted words.
+    plain=True gives the AND of the query's words, ignoring its operators.
     """
-    q = _CONTROL.sub(" ", q)
-    tokens, ok = _lex(q)
-    operands = sum(1 for kind, _ in tokens if kind == "operand")
-    if operands == 0:
-        return None
-    if ok and operands <= _MAX_TERMS:
-        try:
-            return _Parser(tokens).parse()
-        except _Malformed:
-            pass
-    return _fallback(tokens)
+    node = parse_user_query(q, plain=plain)
+    return None if node is None else _fts5(node)
 
 
 def _snippet_html(raw: str | None) -> str | None:
@@ -1014,7 +885,7 @@ class SQLiteStore:
         try:
             return run(expr)
         except sqlite3.OperationalError:
-            plain = _fallback(_lex(_CONTROL.sub(" ", q))[0])
+            plain = to_fts5_query(q, plain=True)
             if plain and plain != expr:
                 try:
                     return run(plain)
@@ -1161,7 +1032,7 @@ class SQLiteStore:
         try:
             used, rows, scores = run(expr)
         except sqlite3.OperationalError:
-            plain = _fallback(_lex(_CONTROL.sub(" ", q))[0])
+            plain = to_fts5_query(q, plain=True)
             if not plain or plain == expr:
                 return expr, *empty
             try:
