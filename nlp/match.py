@@ -63,6 +63,24 @@ FEATURES = ("sem", "neg", "strong", "pair", "proxy_pair", "subject", "ctx_pair",
 # how much a cue or an exemplar match is worth differs between, say, "reprisals" and "peace".
 PER_PRIORITY = ("sem", "strong", "pair", "proxy_pair")
 
+# A passage that stops mid-sentence (PDF line breaks, headlines split over two lines): it ends without
+# closing punctuation and the next passage starts in lower case, or it ends on a word that cannot end a
+# sentence ("... the", "... and").
+_CLOSED = re.compile(r"[.!?:;\"\u201d\u2019')\]\u2026]\s*$")
+_OPEN_END = re.compile(
+    r"\b(?:the|a|an|and|or|of|to|for|with|in|on|by|at|from|against|that|who|which|its|their|his|her|"
+    r"our|as|between|including|such|around|into|than)\s*$", re.IGNORECASE)
+_LOWER_START = re.compile(r"^\W*[a-z\u00e0-\u00ff]")
+
+
+def continues(text: str, following: str) -> bool:
+    """True when `text` stops mid-sentence and `following` carries on the same sentence."""
+    t = text.strip()
+    if not t or not following.strip() or _CLOSED.search(t):
+        return False
+    return bool(_LOWER_START.match(following) or _OPEN_END.search(t))
+
+
 # Openings that point back to the previous passage (pronoun / ellipsis resolution).
 _ANAPHOR = re.compile(
     r"^\W*(?:and\s+|but\s+|yet\s+|so\s+|to\s+|when\s+|for\s+)?"
@@ -384,6 +402,7 @@ class Matcher:
         X = np.zeros((N, P, F), dtype=np.float32)
         cm = self.cues
         hits, skip = cm.analyse(texts)
+        hits = self._join_fragments(texts, lengths, hits)
         anaphoric = np.array([bool(_ANAPHOR.match(t)) for t in texts], dtype=bool)
         title_hits = cm.run_ids([title or "" for _, _, title in docs])
         if N:
@@ -426,6 +445,49 @@ class Matcher:
             out.append(DocFeatures(
                 X=X[a:b], texts=texts[a:b], hits=hits[a:b], vectors=V[a:b],
                 anaphoric=anaphoric[a:b], skip=skip[a:b], title_cues=cm.named(title_hits[d]), names=cm.index.names))
+        return out
+
+    def _join_fragments(self, texts: Sequence[str], lengths: Sequence[int],
+                        hits: list[dict[int, list[str]]]) -> list[dict[int, list[str]]]:
+        """Cue hits of sentences split over several passages (see `continues`).
+
+        The cues of the whole sentence are read together, and a fragment takes the sentence's cues of
+        a priority only when it names that priority's subject itself (a strong, subject or proxy cue;
+        labelling guide rule 5: a split fragment is labelled only if it carries the subject).
+        """
+        cm = self.cues
+        runs: list[tuple[int, int]] = []
+        pos = 0
+        for n in lengths:
+            i = pos
+            while i < pos + n - 1:
+                if continues(texts[i], texts[i + 1]):
+                    j = i + 1
+                    while j < pos + n - 1 and continues(texts[j], texts[j + 1]):
+                        j += 1
+                    runs.append((i, j + 1))
+                    i = j + 1
+                else:
+                    i += 1
+            pos += n
+        if not runs:
+            return hits
+        joined = cm.run_ids([" ".join(texts[a:b]) for a, b in runs])
+        # groups that let a fragment take its sentence's cues: its own strong, subject or proxy cue
+        carrier = {int(g): j for j, row in enumerate(cm.kind_groups.tolist())
+                   for c, g in enumerate(row) if CUE_KINDS[c] != "point"}
+        prio_of = {int(g): j for j, row in enumerate(cm.kind_groups.tolist()) for g in row}
+        out = list(hits)
+        for (a, b), jh in zip(runs, joined):
+            for i in range(a, b):
+                own = {carrier[g] for g in hits[i] if g in carrier}
+                if not own:
+                    continue
+                merged = {g: list(v) for g, v in hits[i].items()}
+                for g, v in jh.items():
+                    if prio_of.get(g) in own:
+                        merged[g] = sorted(set(merged.get(g, [])) | set(v))
+                out[i] = merged
         return out
 
     def features(

@@ -101,3 +101,47 @@ def test_scoring_is_cheap_next_to_embedding(matcher: Matcher, embedder: Embedder
     elapsed = time.perf_counter() - t0
     assert len(decisions) == 200 and all("P1" in d.priorities for d in decisions)
     assert elapsed < 1.0  # embedding 200 passages takes ~1 s on 2 cores; matching must be well under
+
+
+def test_continues_detects_split_sentences() -> None:
+    from nlp.match import continues
+
+    assert continues("All UN entities will introduce a new core value around respecting and",
+                     "protecting human rights and include suitable references to it")
+    assert continues("reprisals against those who cooperate with the", "United Nations in the field of human rights.")
+    assert continues("Secretary-General, 'Deeply Shocked' by Human Rights Defender's Death",
+                     "in Democratic Republic of Congo, Offers Help with Investigation")
+    assert not continues("Civic space is shrinking.", "activists are under attack")
+    assert not continues("Geneva, 13 September 2012", "I am pleased to greet this discussion.")
+    assert not continues("", "and more")
+
+
+def test_fragment_takes_its_sentences_cues_only_when_it_names_the_subject(matcher: Matcher) -> None:
+    # a sentence split over two passages: the subject ("UN entities") is on the first line, the point
+    # ("protecting human rights") on the second
+    texts = ["All UN entities will introduce a new core value around respecting and",
+             "protecting human rights and include suitable references to it in the job"]
+    vecs = np.zeros((2, 384), dtype=np.float32)
+    split = matcher.features(texts, vecs)
+    alone = [matcher.features([t], vecs[:1]) for t in texts]
+    j, pair = matcher.ids.index("P3"), FEATURES.index("pair")
+    assert alone[0].X[0, j, pair] == 0 and alone[1].X[0, j, pair] == 0
+    assert split.X[0, j, pair] == 1  # carries the subject: takes the point from the next line
+    assert split.X[1, j, pair] == 0  # only the point: labelling guide rule 5
+    assert "protecting" in " ".join(split.cues[0]["P3|point"])
+    # the same two lines as two finished sentences are not joined
+    closed = matcher.features([texts[0] + ".", "Protecting human rights matters."], vecs)
+    assert closed.X[0, j, pair] == 0
+
+
+def test_spanish_and_french_passages_carry_cue_evidence(matcher: Matcher, embedder: Embedder) -> None:
+    es = ("Los regímenes autoritarios, con la eliminación de la sociedad civil y la persecución de los "
+          "defensores de los derechos humanos, crean las condiciones para el extremismo.")
+    fr = "Je condamne l'assassinat de défenseurs des droits humains et les attaques contre la société civile."
+    decisions = _score(matcher, embedder, [es, fr])
+    for text, dec in zip((es, fr), decisions):
+        assert "P1" in dec.priorities, (text, dec.scores)
+        assert dec.levels["P1"] == "explicit"
+    j = matcher.ids.index("P1")
+    feats = matcher.features([es, fr], embedder.encode([es, fr]))
+    assert feats.X[:, j, FEATURES.index("pair")].all()
