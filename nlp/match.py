@@ -61,7 +61,7 @@ FEATURES = ("sem", "neg", "strong", "pair", "proxy_pair", "subject", "ctx_pair",
             "doc_point")
 # Features whose weight may deviate per priority (shrunk towards the shared weight when fitting):
 # how much a cue or an exemplar match is worth differs between, say, "reprisals" and "peace".
-PER_PRIORITY = ("sem", "strong", "pair", "proxy_pair")
+PER_PRIORITY = ("sem", "strong", "pair", "proxy_pair", "doc_point")
 
 # A passage that stops mid-sentence (PDF line breaks, headlines split over two lines): it ends without
 # closing punctuation and the next passage starts in lower case, or it ends on a word that cannot end a
@@ -85,6 +85,13 @@ def continues(text: str, following: str) -> bool:
 _ANAPHOR = re.compile(
     r"^\W*(?:and\s+|but\s+|yet\s+|so\s+|to\s+|when\s+|for\s+)?"
     r"(?:they|their|them|these|those|this|that|such|he|she|his|her|it|its|we must defend them)\b",
+    re.IGNORECASE,
+)
+# A demonstrative naming what the previous passage reported ("Almost 9 out of 10 of these killings go
+# unpunished"): points back wherever it stands in the passage.
+_BACK_REFERENCE = re.compile(
+    r"\b(?:these|those|such)\s+(?:killings|murders|attacks|crimes|cases|abuses|threats|acts|violations|"
+    r"reprisals|restrictions|laws|measures|individuals|people|men and women|women and men|brave)\b",
     re.IGNORECASE,
 )
 
@@ -403,7 +410,7 @@ class Matcher:
         cm = self.cues
         hits, skip = cm.analyse(texts)
         hits = self._join_fragments(texts, lengths, hits)
-        anaphoric = np.array([bool(_ANAPHOR.match(t)) for t in texts], dtype=bool)
+        anaphoric = np.array([bool(_ANAPHOR.match(t) or _BACK_REFERENCE.search(t)) for t in texts], dtype=bool)
         title_hits = cm.run_ids([title or "" for _, _, title in docs])
         if N:
             V = np.concatenate(vec_parts, axis=0)
