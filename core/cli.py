@@ -376,7 +376,10 @@ def report(
 def eval_(
     gold: Annotated[Path, typer.Option(exists=True, dir_okay=False, help="Gold JSONL file (EVALUATION.md).")],
     predictions_out: Annotated[Path | None, typer.Option(help="Write one prediction per gold passage here.")] = None,
-    cv: Annotated[int, typer.Option(help="Also report k-fold cross-validation by document (0 = off).")] = 0,
+    cv: Annotated[int, typer.Option(help="Also report k-fold cross-validation by document (0 = off; the "
+                                         "number of documents = leave one out).")] = 0,
+    cv_repeats: Annotated[int, typer.Option(min=1, help="Repeat the cross-validation over N different "
+                                                        "document splits and report mean ± sd.")] = 1,
     data_dir: DataDir = None,
 ) -> None:
     """Score the matcher on a labelled gold file; print per-priority precision/recall/F1."""
@@ -385,6 +388,8 @@ def eval_(
     from nlp.evaluate import cross_validate, evaluate, format_report
     from nlp.match import Matcher
 
+    if cv == 1 or cv < 0:
+        raise typer.BadParameter("0 (off) or a number of folds of at least 2", param_hint="--cv")
     settings = _settings(data_dir=data_dir)
     agenda = load_agenda(settings.agenda_path)
     embedder = Embedder(settings.model_name, cache_path=settings.embed_cache_path,
@@ -394,7 +399,7 @@ def eval_(
     out.print(format_report(result), highlight=False)
     if cv:
         out.print(f"\n{cv}-fold cross-validation (by document):", highlight=False)
-        out.print(format_report(cross_validate(gold, embedder, agenda, folds=cv)), highlight=False)
+        out.print(format_report(cross_validate(gold, embedder, agenda, folds=cv, repeats=cv_repeats)), highlight=False)
     console.print(f"Evaluated in {time.monotonic() - start:.1f} s"
                   + (f"; predictions written to {predictions_out}" if predictions_out else ""))
 

@@ -229,13 +229,15 @@ def evaluate(gold_path: Path, matcher: Matcher, predictions_out: Path | None = N
     return report
 
 
-def fold_of(docs: Sequence[dict[str, Any]], folds: int) -> list[int]:
-    """Deterministic document folds, stratified so positive documents spread evenly."""
+def fold_of(docs: Sequence[dict[str, Any]], folds: int, seed: int = 0) -> list[int]:
+    """Deterministic document folds, stratified so positive documents spread evenly; another `seed`
+    gives another split (documents with the same labels are ordered by a seeded hash of their id)."""
+    salt = f"{seed}:" if seed else ""
     order = sorted(
         range(len(docs)),
         key=lambda i: (
             ",".join(sorted(docs[i].get("doc_labels", []))) or "~none",
-            hashlib.sha1(str(docs[i]["id"]).encode()).hexdigest(),
+            hashlib.sha1(f"{salt}{docs[i]['id']}".encode()).hexdigest(),
         ),
     )
     assign = [0] * len(docs)
@@ -244,31 +246,70 @@ def fold_of(docs: Sequence[dict[str, Any]], folds: int) -> list[int]:
     return assign
 
 
-def cross_validate(
-    gold_path: Path, embedder: Embedder, agenda: Agenda, folds: int = 5,
-    predictions_out: Path | None = None,
-) -> EvalReport:
-    """Fit on k-1 folds of documents, predict the held-out fold; metrics over all held-out predictions."""
-    t0 = time.perf_counter()
-    docs = read_gold(gold_path)
-    matcher = Matcher(agenda, embedder, params=default_params(agenda))
-    feats = doc_features(matcher, docs)
-    labels = [_label_matrix(d, matcher.ids) for d in docs]
-    assign = fold_of(docs, folds)
+@dataclass
+class GoldSet:
+    """A gold file read once: documents, their features under the agenda's cues, their label matrices."""
+
+    docs: list[dict[str, Any]]
+    matcher: Matcher
+    feats: list[DocFeatures]
+    labels: list[np.ndarray]
+
+    @classmethod
+    def load(cls, gold_path: Path, embedder: Embedder, agenda: Agenda) -> GoldSet:
+        docs = read_gold(gold_path)
+        matcher = Matcher(agenda, embedder, params=default_params(agenda))
+        return cls(docs, matcher, doc_features(matcher, docs), [_label_matrix(d, matcher.ids) for d in docs])
+
+
+def _cross_validate(gs: GoldSet, folds: int, seed: int = 0) -> tuple[list[dict[str, Any]], list[MatcherParams]]:
+    """Held-out predictions of every document: fit on the other folds, predict its fold."""
+    assign = fold_of(gs.docs, folds, seed)
     preds: list[dict[str, Any]] = []
     fold_params = []
     for k in range(folds):
-        train = [i for i in range(len(docs)) if assign[i] != k]
-        test = [i for i in range(len(docs)) if assign[i] == k]
-        params = fit_params(matcher, [feats[i] for i in train], [labels[i] for i in train])
+        train = [i for i in range(len(gs.docs)) if assign[i] != k]
+        test = [i for i in range(len(gs.docs)) if assign[i] == k]
+        if not test:
+            continue
+        params = fit_params(gs.matcher, [gs.feats[i] for i in train], [gs.labels[i] for i in train])
         fold_params.append(params)
-        preds.extend(_predictions(matcher, [docs[i] for i in test], [feats[i] for i in test], params))
+        preds.extend(_predictions(gs.matcher, [gs.docs[i] for i in test], [gs.feats[i] for i in test], params))
+    return preds, fold_params
+
+
+def cross_validate(
+    gold_path: Path, embedder: Embedder, agenda: Agenda, folds: int = 5,
+    predictions_out: Path | None = None, repeats: int = 1,
+) -> EvalReport:
+    """Fit on k-1 folds of documents, predict the held-out fold; metrics over all held-out predictions.
+
+    With `repeats` > 1 the cross-validation is run again on `repeats - 1` other splits (seeds 1, 2, ...)
+    and the mean and standard deviation of the headline figures over all splits go in
+    `report.extra["repeats"]` (one split is a noisy estimate on a few dozen documents).
+    """
+    t0 = time.perf_counter()
+    gs = GoldSet.load(gold_path, embedder, agenda)
+    preds, fold_params = _cross_validate(gs, folds)
     if predictions_out is not None:
         write_predictions(preds, Path(predictions_out))
-    report = compute_metrics(docs, preds, matcher.ids)
+    report = compute_metrics(gs.docs, preds, gs.matcher.ids)
     report.mode = f"{folds}-fold cross-validation"
-    report.wall_s = time.perf_counter() - t0
     report.extra["fold_thresholds"] = [p.decision for p in fold_params]
+    if repeats > 1:
+        runs = [report] + [compute_metrics(gs.docs, _cross_validate(gs, folds, seed)[0], gs.matcher.ids)
+                           for seed in range(1, repeats)]
+        figures = {
+            "passage_micro_f1": [r.passage_micro_f1 for r in runs],
+            "document_micro_f1": [r.document_micro_f1 for r in runs],
+            "explicit_recall": [r.explicit_recall for r in runs],
+        }
+        report.extra["repeats"] = {
+            "splits": repeats,
+            **{k: {"mean": round(float(np.mean(v)), 4), "sd": round(float(np.std(v)), 4),
+                   "min": round(float(np.min(v)), 4)} for k, v in figures.items()},
+        }
+    report.wall_s = time.perf_counter() - t0
     return report
 
 
@@ -312,6 +353,15 @@ def format_report(report: EvalReport) -> str:
         f"explicit recall {report.explicit_recall:.3f} (of {report.explicit_total})  "
         f"[{report.wall_s:.1f}s]"
     )
+    rep = report.extra.get("repeats")
+    if rep:
+        lines.append(
+            f"over {rep['splits']} different splits (mean ± sd, min): "
+            + "  ".join(f"{name} {rep[key]['mean']:.3f} ± {rep[key]['sd']:.3f} ({rep[key]['min']:.3f})"
+                        for key, name in (("passage_micro_f1", "passage micro-F1"),
+                                          ("document_micro_f1", "document micro-F1"),
+                                          ("explicit_recall", "explicit recall")))
+        )
     return "\n".join(lines)
 
 
@@ -323,6 +373,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--gold", type=Path, required=True, help="gold JSONL file (EVALUATION.md format)")
     ap.add_argument("--predictions-out", type=Path, default=None, help="where to write predictions JSONL")
     ap.add_argument("--cv", type=int, default=0, help="also run K-fold cross-validation by document")
+    ap.add_argument("--cv-repeats", type=int, default=1, help="repeat the cross-validation over N different splits")
     ap.add_argument("--fit", action="store_true", help="fit on the gold file and save <agenda>.fitted.json first")
     ap.add_argument("--agenda", type=Path, default=None, help="agenda YAML (default: settings)")
     ap.add_argument("--json", action="store_true", help="print the metrics as JSON")
@@ -342,7 +393,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         cv_out = None
         if args.predictions_out is not None:
             cv_out = args.predictions_out.with_name(args.predictions_out.stem + f".cv{args.cv}.jsonl")
-        reports.append(cross_validate(args.gold, embedder, agenda, args.cv, cv_out))
+        reports.append(cross_validate(args.gold, embedder, agenda, args.cv, cv_out, repeats=args.cv_repeats))
     for r in reports:
         print(json.dumps(r.as_dict(), indent=2) if args.json else format_report(r))
         print()

@@ -116,3 +116,27 @@ def test_cross_validation_predicts_every_passage_once(
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert sorted((r["id"], r["i"]) for r in rows) == [("A", 0), ("A", 1), ("A", 2), ("B", 0), ("B", 1)]
     assert report.mode == "2-fold cross-validation" and report.n_documents == 2
+
+
+def test_folds_are_stratified_deterministic_and_vary_with_the_seed() -> None:
+    from nlp.evaluate import fold_of
+
+    docs = [{"id": f"d{i}", "doc_labels": ["P1"] if i % 3 == 0 else []} for i in range(30)]
+    a = fold_of(docs, 5)
+    assert a == fold_of(docs, 5)  # deterministic
+    for fold in range(5):  # positives and negatives spread evenly
+        assert sum(1 for d, f in zip(docs, a) if f == fold and d["doc_labels"]) == 2
+        assert a.count(fold) == 6
+    others = [fold_of(docs, 5, seed) for seed in (1, 2, 3)]
+    assert all(o != a for o in others) and others[0] != others[1]
+    assert sorted(fold_of(docs, 30, 0)) == list(range(30))  # as many folds as documents: leave one out
+
+
+@pytest.mark.slow
+def test_repeated_cross_validation_reports_spread(gold_file: Path, embedder: Embedder, agenda: Agenda) -> None:
+    report = cross_validate(gold_file, embedder, agenda, folds=2, repeats=3)
+    rep = report.extra["repeats"]
+    assert rep["splits"] == 3
+    for key in ("passage_micro_f1", "document_micro_f1", "explicit_recall"):
+        assert 0.0 <= rep[key]["min"] <= rep[key]["mean"] <= 1.0 and rep[key]["sd"] >= 0.0
+    assert "over 3 different splits" in format_report(report)
