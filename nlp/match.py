@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -158,11 +159,36 @@ class DocFeatures:
     skip: np.ndarray  # (passages,) bool: ruled out by the agenda's skip_passages cues
     title_cues: dict[str, list[str]] = field(default_factory=dict)  # "P1|strong" -> phrases in the title
     names: list[str] = field(default_factory=list)  # cue group names, by group id
+    _title_by_priority: dict[str, dict[str, list[str]]] = field(default_factory=dict, repr=False)
+
+    def title_cues_of(self, pid: str) -> dict[str, list[str]]:
+        """Cue kind -> phrases of priority `pid` in the title (computed once per document and priority)."""
+        got = self._title_by_priority.get(pid)
+        if got is None:
+            got = self._title_by_priority[pid] = {
+                kind: sorted(set(self.title_cues[f"{pid}|{kind}"])) for kind in CUE_KINDS
+                if self.title_cues.get(f"{pid}|{kind}")}
+        return got
 
     @property
     def cues(self) -> list[dict[str, list[str]]]:
         """Per passage: "P1|subject" -> matched phrases."""
         return [{self.names[g]: v for g, v in h.items()} for h in self.hits]
+
+
+# One decided (passage, priority) pair without its statement, agenda version and model: (passage id,
+# priority, score, level, stance, explanation). Plain tuples pickle ~15x faster than pydantic models,
+# which matters when worker processes send back hundreds of thousands of matches (`sgwatch rescore`).
+MatchRow = tuple[str, str, float, str, str, dict[str, Any]]
+
+
+def rows_to_matches(statement_id: str, rows: Sequence[MatchRow], agenda_version: str, model: str) -> list[Match]:
+    """Matches from rows. Built without re-validation: every field is valid by construction, and
+    re-scoring builds hundreds of thousands of these."""
+    return [Match.model_construct(passage_id=pid, statement_id=statement_id, priority=prio, score=score,
+                                  level=level, stance=stance, agenda_version=agenda_version, model=model,
+                                  explanation=explanation)
+            for pid, prio, score, level, stance, explanation in rows]
 
 
 def fitted_path_for(agenda: Agenda) -> Path | None:
@@ -247,10 +273,13 @@ class CueMatcher:
             [" ".join(v for _, v in ph.specs) for ph in phrases]
             if all(kind == EXACT for ph in phrases for kind, _ in ph.specs) else None)
         self.skip = CueIndex({"skip": agenda.defaults.skip_passages})
+        # a passage sharing no token with the skip phrases' first tokens cannot match one
+        self._skip_first = self.skip.first_tokens()
         self.stance_index = CueIndex({s: agenda.stance_cues[s] for s in self.stance_order})
         # group id of (priority j, cue kind c)
         self.kind_groups = np.array([[self.index.names.index(f"{pid}|{kind}") for kind in CUE_KINDS]
                                      for pid in agenda.ids], dtype=np.int64)
+        self.kind_group_pairs = [list(zip(CUE_KINDS, row)) for row in self.kind_groups.tolist()]
 
     def _tokens(self, text: str) -> list[str]:
         toks = tokens(text)
@@ -273,7 +302,8 @@ class CueMatcher:
         plain = self._ignore_plain
         for i, text in enumerate(texts):
             toks = tokens(text)
-            if check_skip and self.skip.match_tokens(toks):
+            if check_skip and (self._skip_first is None or not self._skip_first.isdisjoint(toks)) \
+                    and self.skip.match_tokens(toks):
                 skip[i] = True
             if ignore_any or not ignore_first.isdisjoint(toks):
                 joined = " ".join(toks)
@@ -556,7 +586,8 @@ class Matcher:
         return out
 
     def _explain(self, feats: DocFeatures, i: int, j: int, stance_cues: dict[str, list[str]] | None = None,
-                 closest: list[tuple[int, float]] | None = None) -> dict[str, Any]:
+                 closest: list[tuple[int, float]] | None = None,
+                 x: Sequence[float] | None = None) -> dict[str, Any]:
         """Why passage i matched priority j: closest exemplars, cues, context used."""
         prio = self.agenda.priorities[j]
         pid = prio.id
@@ -566,21 +597,20 @@ class Matcher:
             sims = bank[a:b] @ feats.vectors[i]
             closest = [(int(r), float(sims[r])) for r in np.argsort(-sims)[:2]]
         hits = feats.hits[i]
-        x = feats.X[i, j]
+        if x is None:
+            x = feats.X[i, j].tolist()
         return {
             "closest_exemplars": [{"exemplar": prio.exemplars[r], "similarity": round(sim, 3)}
                                   for r, sim in closest],
             "counter_similarity": round(float(x[1]), 3),
-            "cues": {kind: sorted(set(hits[g])) for kind, g in zip(CUE_KINDS, self.cues.kind_groups[j].tolist())
-                     if g in hits},
+            "cues": {kind: sorted(set(hits[g])) for kind, g in self.cues.kind_group_pairs[j] if g in hits},
             "stance_cues": {k: sorted(set(v)) for k, v in (
                 stance_cues if stance_cues is not None else self.cues.stance_cues(feats.texts[i])).items()},
             "context": {
                 "previous_passage": bool(feats.anaphoric[i]) and i > 0,
                 "previous_evidence": bool(x[6]),
                 "previous_similarity": round(float(x[7]), 3),
-                "title_cues": {kind: sorted(set(feats.title_cues[f"{pid}|{kind}"])) for kind in CUE_KINDS
-                               if feats.title_cues.get(f"{pid}|{kind}")},
+                "title_cues": feats.title_cues_of(pid),
                 "document_evidence_share": round(float(x[9]), 3),
             },
             "params": self.params.source,
@@ -592,18 +622,15 @@ class Matcher:
         """Decisions for one document's passages, in order (neighbours and title are context)."""
         return self.decide(self.features(passages, vectors, title))
 
-    def _matches(self, statement_id: str, passage_ids: Sequence[str], feats: DocFeatures,
-                 agenda_version: str) -> list[Match]:
-        """Matches of one document: only the decided (passage, priority) pairs are built."""
+    def _match_rows(self, passage_ids: Sequence[str], feats: DocFeatures) -> list[MatchRow]:
+        """The decided (passage, priority) pairs of one document, as plain rows (see `MatchRow`)."""
         p = self.params
         probs = self.probabilities(feats, p)
         dec_t = np.array([p.decision.get(pid, 0.5) for pid in self.ids], dtype=np.float32)
         exp_t = np.array([p.explicit.get(pid, p.decision.get(pid, 0.5)) for pid in self.ids], dtype=np.float32)
-        out: list[Match] = []
-        stance_of: dict[int, tuple[str, dict[str, list[str]]]] = {}
         rows, cols = np.nonzero(probs >= dec_t)
         if rows.size == 0:
-            return out
+            return []
         # closest exemplars of all decided pairs, one small product per priority
         bank, spans, _ = self._vectors()
         top_idx = np.zeros((rows.size, 2), dtype=np.int64)
@@ -616,24 +643,30 @@ class Matcher:
             order = np.argsort(-sims, axis=1)[:, :t]
             top_idx[sel, :t] = order
             top_sim[sel, :t] = np.take_along_axis(sims, order, axis=1)
-        model = self.embedder.model_id
-        for k, (i, j) in enumerate(zip(rows.tolist(), cols.tolist())):
+        # everything per pair computed as arrays, then read as Python values (numpy scalars are slow)
+        x_all = feats.X[rows, cols]
+        pr = probs[rows, cols]
+        explicit = ((x_all[:, 3] > 0) | ((x_all[:, 2] > 0) & (x_all[:, 5] > 0))) & (pr >= exp_t[cols])
+        scores = np.clip(np.round(pr.astype(np.float64), 4), 0.0, 1.0).tolist()
+        levels = np.where(explicit, "explicit", "implicit").tolist()
+        closest_all = [[(int(r), float(v)) for r, v in zip(ri, vi) if not math.isnan(v)]
+                       for ri, vi in zip(top_idx.tolist(), top_sim.tolist())]
+        stance_of: dict[int, tuple[str, dict[str, list[str]]]] = {}
+        out: list[MatchRow] = []
+        for k, (i, j, x) in enumerate(zip(rows.tolist(), cols.tolist(), x_all.tolist())):
             if i not in stance_of:
                 found = self.cues.stance_cues(feats.texts[i])
-                stance_of[i] = (next((k for k in self.cues.stance_order if k in found), "mention"), found)
+                stance_of[i] = (next((s for s in self.cues.stance_order if s in found), "mention"), found)
             stance, found = stance_of[i]
-            x = feats.X[i, j]
-            explicit_cues = bool(x[3]) or (bool(x[2]) and bool(x[5]))
-            closest = [(int(top_idx[k, r]), float(top_sim[k, r])) for r in range(2) if not np.isnan(top_sim[k, r])]
-            # built without re-validation: every field is valid by construction, and re-scoring
-            # builds hundreds of thousands of these
-            out.append(Match.model_construct(
-                passage_id=passage_ids[i], statement_id=statement_id, priority=self.ids[j],
-                score=min(1.0, max(0.0, round(float(probs[i, j]), 4))),
-                level="explicit" if explicit_cues and probs[i, j] >= exp_t[j] else "implicit",
-                stance=stance, agenda_version=agenda_version, model=model,
-                explanation=self._explain(feats, i, j, found, closest)))
+            out.append((passage_ids[i], self.ids[j], scores[k], levels[k], stance,
+                        self._explain(feats, i, j, found, closest_all[k], x)))
         return out
+
+    def _matches(self, statement_id: str, passage_ids: Sequence[str], feats: DocFeatures,
+                 agenda_version: str) -> list[Match]:
+        """Matches of one document: only the decided (passage, priority) pairs are built."""
+        return rows_to_matches(statement_id, self._match_rows(passage_ids, feats), agenda_version,
+                               self.embedder.model_id)
 
     def match_statement(
         self, statement: Statement, passages: list[Passage], vectors: np.ndarray, agenda_version: str
@@ -649,6 +682,13 @@ class Matcher:
         """Matches for many statements at once: (statement id, title, passage ids, texts, vectors) each."""
         feats = self.features_many([(texts, vecs, title) for _, title, _, texts, vecs in items])
         return [self._matches(sid, pids, f, agenda_version) for (sid, _, pids, _, _), f in zip(items, feats)]
+
+    def match_rows_many(
+        self, items: Sequence[tuple[str, str | None, Sequence[str], Sequence[str], np.ndarray]],
+    ) -> list[list[MatchRow]]:
+        """`match_many` as plain rows (cheap to send between processes; `rows_to_matches` rebuilds)."""
+        feats = self.features_many([(texts, vecs, title) for _, title, _, texts, vecs in items])
+        return [self._match_rows(pids, f) for (_, _, pids, _, _), f in zip(items, feats)]
 
 # ---------------------------------------------------------------------------------------------
 # Fitting: a pooled logistic regression (shared feature weights + per-priority bias), then
