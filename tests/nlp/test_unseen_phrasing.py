@@ -2,9 +2,23 @@
 
 Written for this test in the Secretary-General's register (none copied from a UN page), one per
 priority and way of saying it, and near misses that must not fire: a guard on how the cues and
-exemplars generalise beyond the wording they were written from. When this suite was written, 23 of
-the 26 passed; the three failures (protesters, NGO Committee deferrals, the climate "Early Warnings
-for All" initiative) led to cue changes in agendas/hrd_2016.yaml.
+exemplars generalise beyond the wording they were written from.
+
+Written in rounds, each scored before the agenda was changed for it (a blind check of the matcher
+as it stood; each round's sentences were scored together as one document, so neighbours were
+context), then its misses used to widen the cue vocabulary of agendas/hrd_2016.yaml:
+
+- round 1 (ADDRESSES, NEAR_MISSES): 14 of 16 found, 9 of 10 near misses clean;
+- round 2: 12 of 18 sentences addressing a priority found, 12 of 12 near misses clean;
+- round 3: 11 of 18 found, 8 of 8 clean;
+- round 4: 9 of 16 found, 8 of 8 clean;
+- round 5: 11 of 20 found, 11 of 12 clean.
+
+So on phrasings it had not seen, the matcher was precise (2 of 50 near misses fired) and found 57 of
+88 sentences that address a priority (65 %); the misses were vocabulary gaps (a subject or point
+nobody had listed), which is why each round widened the cue lists.
+Here each sentence is scored alone, as a one-passage document. Sentences it still misses are listed
+with a strict xfail and the reason.
 """
 
 from __future__ import annotations
@@ -51,9 +65,134 @@ NEAR_MISSES = [
 ]
 
 
+# (priority or "-" for a near miss, sentence)
+LATER_ROUNDS = [
+    # round 2
+    ("P1", "Those who document abuses are increasingly branded as traitors or terrorists."),
+    ("P1", "I am alarmed by the arbitrary detention of lawyers who defended victims of torture."),
+    ("P1", "The murder of land and environmental defenders in Latin America must not go unpunished."),
+    ("P1", "Online harassment campaigns target women activists with threats of sexual violence."),
+    ("P1", "Civil society organizations are being forced to close under restrictive funding rules."),
+    ("P1", "Governments must stop using counter-terrorism laws to silence dissent."),
+    ("P1", "We stand in solidarity with the brave people who defend human rights, often at great personal risk."),
+    ("P1", "Internet shutdowns and surveillance are being used against activists and journalists."),
+    pytest.param("P1", "The United Nations will continue to speak out for those whose voices are being silenced.",
+                 marks=pytest.mark.xfail(strict=True, reason="known miss: no subject cue: 'those whose voices are being silenced'")),
+    ("P1", "Trade unionists have been killed simply for organizing workers."),
+    ("P2", "Civic space is essential if we are to leave no one behind and deliver the Sustainable Development Goals."),
+    ("P3", "UN country teams should establish protection strategies for human rights defenders at risk."),
+    ("P4", "Where civil society is repressed, instability and violent extremism follow."),
+    ("P5", "The persecution of activists was one of the first warning signs before the atrocities began."),
+    ("P7", "Human rights defenders should be meaningfully consulted when the United Nations designs its programmes."),
+    ("P8", "Civil society representatives must be able to attend and speak at United Nations meetings."),
+    ("P9", "Several people who testified before a UN treaty body were later interrogated by security forces."),
+    ("P9", "Acts of intimidation against those who engage with UN human rights mechanisms are unacceptable."),
+    ("-", "The pandemic has exposed deep inequalities and fragile health systems."),
+    ("-", "Our peacekeepers are defending civilians in extremely difficult conditions."),
+    ("-", "We must defend multilateralism and the rule of law."),
+    ("-", "The Human Rights Council session opens today in Geneva with a high-level segment."),
+    ("-", "Gender-based violence against women and girls is a global pandemic."),
+    ("-", "I welcome the release of the hostages and call for a lasting ceasefire."),
+    ("-", "The humanitarian workers who risk their lives deserve our thanks and protection."),
+    ("-", "Activists for climate justice, young people, have brought energy to the negotiations."),
+    ("-", "I am grateful to the non-governmental organizations that organized this conference."),
+    ("-", "Defence ministers meeting in Brussels discussed security in Europe."),
+    ("-", "The Secretary-General strongly condemns the attack on the convoy, which killed two aid workers."),
+    ("-", "The report on the Sustainable Development Goals shows that progress is off track."),
+    # round 3
+    ("P1", "In too many countries, people who stand up for their communities face threats, prosecution and even death. This must stop."),
+    ("P1", "Indigenous leaders defending their lands against illegal logging are being murdered."),
+    ("P1", "The arrest of the opposition activist and the raid on the offices of a human rights group are deeply worrying."),
+    ("P1", "NGOs report being harassed by tax inspections and arbitrary audits designed to shut them down."),
+    ("P1", "Let me be clear: a free and vibrant civil society is not a threat; it is an asset."),
+    ("P1", "The Secretary-General calls on the authorities to release the detained human rights lawyer immediately."),
+    ("P1", "Women peacebuilders are threatened and attacked for their work."),
+    ("P1", "Freedom of expression is under assault, and journalists pay the highest price."),
+    ("P1", "We are witnessing a global crackdown on dissent."),
+    ("P1", "Civic space — the space in which people can speak up and participate — must be protected and expanded."),
+    ("P2", "Achieving SDG 16 requires that journalists and human rights defenders can work in safety."),
+    ("P3", "Our human rights officers in the field monitor the situation of defenders and raise cases with the authorities."),
+    ("P4", "Human rights defenders are the early builders of peace; attacking them is attacking peace itself."),
+    ("P5", "Restrictions on civil society are often among the first signs that a country is sliding towards crisis."),
+    ("P6", "A senior civil society focal point in the Executive Office of the Secretary-General will coordinate our outreach."),
+    ("P8", "The exclusion of civil society from the negotiations weakens the legitimacy of the outcome."),
+    ("P9", "Reprisals for cooperation with the United Nations are a direct attack on the Organization."),
+    ("P9", "She was banned from travelling after briefing the Security Council."),
+    ("-", "I welcome the adoption of the Pact for the Future."),
+    ("-", "The debt crisis is strangling developing economies."),
+    ("-", "Human rights are not a luxury; they are the bedrock of our common future."),
+    ("-", "We must ensure free, fair and peaceful elections."),
+    ("-", "I condemn the attack on the hospital, which killed patients and medical staff."),
+    ("-", "Our staff in the field deliver food and medicine to millions."),
+    ("-", "Civil society, business and local authorities all have roles to play in climate action."),
+    ("-", "Torture is prohibited at all times and in all circumstances."),
+    # round 4
+    ("P1", "Far too often, those who raise their voices for justice are met with intimidation. Human rights defenders deserve our protection, not persecution."),
+    ("P1", "I am saddened to learn of the death in custody of a prominent pro-democracy campaigner."),
+    ("P1", "Legislation that criminalizes the work of NGOs must be repealed."),
+    ("P1", "Environmental activists face lawsuits designed to drain their resources and silence them."),
+    ("P1", "Reporters covering the protests were beaten and their equipment confiscated."),
+    ("P1", "The right to peaceful assembly is being curtailed through blanket bans on demonstrations."),
+    ("P1", "I salute the courage of Afghan women who continue to speak out despite the risks."),
+    ("P1", "Civil society actors are being labelled as foreign-funded enemies of the state."),
+    ("P1", "Every human rights defender who is attacked is a blow to all of us."),
+    ("P2", "Defenders of land and the environment are indispensable to achieving the climate and development goals of the 2030 Agenda."),
+    ("P3", "UN peace operations have a responsibility to protect human rights defenders in the areas where they are deployed."),
+    ("P4", "There can be no sustainable peace where journalists and activists are silenced."),
+    ("P5", "Attacks on civil society should trigger early action by the United Nations system."),
+    ("P7", "We will engage civil society, including human rights defenders, in the implementation and review of this strategy."),
+    ("P8", "Civil society voices must be heard in the halls of the United Nations, not shut out."),
+    ("P9", "The report documents cases of intimidation and reprisals against people for cooperating with the United Nations."),
+    ("-", "I commend the Government for holding a national dialogue with all political parties."),
+    ("-", "Human rights must guide our response to the climate crisis."),
+    ("-", "Civilians in conflict zones continue to pay the highest price."),
+    ("-", "Young people are demanding action on climate, and they are right."),
+    ("-", "I call on all parties to engage constructively in the peace talks."),
+    ("-", "The United Nations system is working to support Member States in achieving universal health coverage."),
+    ("-", "Women's representation in parliaments remains far too low."),
+    ("-", "We honour the memory of the UN staff who lost their lives in the line of duty."),
+    # round 5
+    ("P1", "Across regions, the pattern is the same: restrictive laws, smear campaigns and physical attacks against those working for human rights."),
+    ("P1", "I urge the authorities to drop all charges against the student leaders arrested during last week's peaceful demonstrations."),
+    ("P1", "The Secretary-General is shocked by the assassination of a well-known environmental defender and urges a thorough investigation."),
+    ("P1", "When civic space closes, societies lose their early-warning systems, their watchdogs and their problem-solvers."),
+    ("P1", "We must protect the protectors: journalists, judges, lawyers and activists who hold power to account."),
+    ("P1", "The killing of media workers has reached record levels, and nine in ten cases remain unsolved."),
+    ("P1", "Human rights defenders are not enemies of the state; they are its conscience."),
+    ("P1", "Too many women human rights defenders are forced into exile."),
+    ("P1", "I remain concerned about the use of emergency powers to stifle criticism."),
+    ("P1", "We will not stay silent when activists are tortured in detention."),
+    ("P2", "Protecting defenders is part of our commitment to peaceful, just and inclusive societies under Sustainable Development Goal 16."),
+    ("P3", "I have instructed all heads of UN presences to prioritize the protection of civic space in their engagement with Governments."),
+    pytest.param("P4", "Civil society organizations are often the first responders to conflict and the last line of defence for peace.",
+                 marks=pytest.mark.xfail(strict=True, reason="known miss: no P4 point cue")),
+    ("P5", "Human Rights up Front is about acting early, when violations signal that a situation is deteriorating."),
+    ("P6", "I have decided to designate an Assistant Secretary-General as the senior focal point for civil society."),
+    ("P7", "Our new strategy was shaped by consultations with more than a thousand civil society organizations."),
+    ("P8", "I deeply regret that several non-governmental organizations were denied accreditation to the conference."),
+    ("P9", "No one should be punished for speaking to the United Nations about human rights."),
+    ("P9", "I have designated the Assistant Secretary-General for Human Rights to lead the system-wide efforts to address reprisals."),
+    pytest.param("P9", "Relatives of a witness who spoke to United Nations investigators were detained.",
+                 marks=pytest.mark.xfail(strict=True, reason="known miss: no P9 subject cue for relatives or witnesses")),
+    ("-", "We need a just transition that leaves no worker behind."),
+    ("-", "I commend civil society for its tireless humanitarian work in Yemen."),
+    ("-", "The Universal Declaration of Human Rights is the most translated document in the world."),
+    ("-", "Peace is possible; I urge both sides to return to the negotiating table."),
+    ("-", "Our resident coordinators are the backbone of a reformed development system."),
+    ("-", "Journalists will be briefed by the Spokesperson at noon."),
+    ("-", "I condemn the bombing of the school, which killed children."),
+    ("-", "The international community must support refugees and host countries."),
+    ("-", "We must defend the gains made on gender equality."),
+    ("-", "Artificial intelligence must serve humanity, and we need guardrails."),
+    ("-", "I thank the non-governmental organizations for their cooperation with UNICEF in the vaccination campaign."),
+    ("-", "The Security Council has a primary responsibility for the maintenance of international peace and security."),
+]
+
+
 @pytest.fixture(scope="module")
 def decisions(matcher: Matcher, embedder: Embedder):  # type: ignore[no-untyped-def]
-    texts = [t for _, t in ADDRESSES] + NEAR_MISSES
+    texts = [t for _, t in ADDRESSES] + NEAR_MISSES + [p.values[1] if hasattr(p, "values") else p[1]
+                                                      for p in LATER_ROUNDS]
     # each sentence scored on its own: a one-passage document, no title
     return {t: matcher.score([t], embedder.encode([t]))[0] for t in texts}
 
@@ -68,3 +207,12 @@ def test_unseen_sentence_addresses_its_priority(decisions, priority: str, text: 
 @pytest.mark.parametrize("text", NEAR_MISSES, ids=[f"miss-{i}" for i in range(len(NEAR_MISSES))])
 def test_near_miss_addresses_nothing(decisions, text: str) -> None:  # type: ignore[no-untyped-def]
     assert decisions[text].priorities == [], decisions[text].scores
+
+
+@pytest.mark.parametrize(("want", "text"), LATER_ROUNDS, ids=[f"later-{i}" for i in range(len(LATER_ROUNDS))])
+def test_later_rounds(decisions, want: str, text: str) -> None:  # type: ignore[no-untyped-def]
+    dec = decisions[text]
+    if want == "-":
+        assert dec.priorities == [], dec.scores
+    else:
+        assert want in dec.priorities, dec.scores
