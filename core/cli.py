@@ -359,7 +359,9 @@ def report(
             return
         table = Table(title=f"Compliance scores (0-100){' in ' + month if month else ''}", caption=stamp)
         for i, h in enumerate(head):
-            table.add_column(h, justify="left" if i == 0 or h.startswith("silence") else "right")
+            # the first column (month or priority) is never cut: "2012-…" tells nobody anything
+            table.add_column(h, justify="left" if i == 0 or h.startswith("silence") else "right",
+                             no_wrap=i == 0, min_width=max(len(r[0]) for r in rows) if i == 0 and rows else None)
         for row in rows:
             table.add_row(*row)
         out.print(table)
