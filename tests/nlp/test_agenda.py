@@ -141,3 +141,22 @@ def test_no_priorities(tmp_path: Path) -> None:
     data["priorities"] = []
     with pytest.raises(AgendaError, match="at least one priority"):
         load_agenda(_write(tmp_path, data))
+
+
+def test_shipped_agenda_has_a_fit_for_its_version() -> None:
+    """An edit to agendas/hrd_2016.yaml without `python -m nlp.evaluate --gold … --fit` would leave the
+    product on the agenda's default weights: the shipped fit must be keyed by the shipped version."""
+    import json
+
+    from core.config import DEFAULT_AGENDA
+    from nlp.agenda import load_agenda
+    from nlp.match import fitted_path_for
+
+    agenda = load_agenda(DEFAULT_AGENDA)
+    path = fitted_path_for(agenda)
+    assert path is not None and path.exists()
+    fits = json.loads(path.read_text(encoding="utf-8"))["fits"]
+    assert agenda.version in fits, (f"{path.name} has fits for {sorted(fits)}, not {agenda.version}: refit with "
+                                    "python -m nlp.evaluate --gold ../shared/data/gold/dev.jsonl --fit")
+    entry = fits[agenda.version]["all-MiniLM-L6-v2"]
+    assert set(entry["thresholds"]) == set(agenda.ids)
