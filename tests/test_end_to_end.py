@@ -106,3 +106,37 @@ def test_api_monthly_scores_and_statement_evidence(demo_env) -> None:
         assert all(0.0 < m["score"] <= 1.0 for p in matched for m in p["matches"])
         assert client.get("/statements/does-not-exist").status_code == 404
         assert client.get("/scores/monthly", params={"priority": "P42"}).status_code == 422
+
+
+def test_second_agenda_runs_on_the_crawled_sample_without_reembedding(demo_env, tmp_path: Path) -> None:
+    """Issue 4: the journalists'-safety agenda, pointed to by a setting, re-scores the stored sample
+    (no new crawl, no passage embedded again) and the API reports its priorities and scores."""
+    import shutil
+
+    from api.main import create_app
+    from core.config import PROJECT_ROOT
+
+    env, data_dir, first, _ = demo_env
+    copy = tmp_path / "data"
+    shutil.copytree(data_dir, copy)
+    agenda = PROJECT_ROOT / "agendas" / "journalists_safety.yaml"
+    env2 = dict(env, SGWATCH_DATA_DIR=str(copy), SGWATCH_AGENDA_PATH=str(agenda))
+    result = _sgwatch(env2, "analyze")
+    said = " ".join((result.stdout + result.stderr).split())
+    assert f"Re-scored {first['statements']} statements ({first['passages']} passages)" in said, said
+    assert "Analysed 0 statements" in said, said  # nothing segmented or embedded again
+    stats = json.loads(_sgwatch(env2, "status", "--json").stdout)
+    assert stats["statements"] == first["statements"] and stats["passages"] == first["passages"]
+    with TestClient(create_app(Settings(data_dir=copy, agenda_path=agenda))) as client:
+        prios = client.get("/priorities").json()
+        prios = prios["items"] if isinstance(prios, dict) else prios
+        assert [p["id"] for p in prios] == ["P1", "P2", "P3", "P4"]
+        rows = client.get("/scores/monthly").json()
+        rows = rows["items"] if isinstance(rows, dict) else rows
+        scored = [row for row in rows if row["score"] > 0]
+        assert scored, "the sample's press-freedom and impunity-day messages should score"
+        assert all(row["agenda_version"].startswith("journalists_safety@") for row in rows)
+        best = max(scored, key=lambda row: row["score"])
+        statement = client.get(f"/statements/{best['evidence'][0]['statement_id']}").json()
+        text = " ".join(p["text"] for p in statement["passages"] if p["matches"]).lower()
+        assert "journalist" in text or "media" in text or "press" in text
