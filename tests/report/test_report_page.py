@@ -28,6 +28,16 @@ def _cells(driver: Any) -> dict[tuple[str, str], float]:
     return out
 
 
+def _click_and_load(driver: Any, element: Any, url_part: str) -> None:
+    """Click a link or submit button and wait until the browser has loaded the page it leads to
+    (reading current_url right after click() races the navigation)."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    element.click()
+    WebDriverWait(driver, 30).until(
+        lambda d: url_part in d.current_url and d.execute_script("return document.readyState") == "complete")
+
+
 def _save(driver: Any, path: Path, width: int) -> None:
     """A full-page screenshot at this width."""
     driver.set_window_size(width, 900)
@@ -66,7 +76,7 @@ def test_report_heatmap_evidence_and_drill_down(demo_server: str, browser: Any, 
     driver.set_window_size(1280, 900)
     link = driver.find_element(By.CSS_SELECTOR, f'#heatmap td[data-month="{month}"][data-priority="{pid}"] a')
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", link)
-    link.click()
+    _click_and_load(driver, link, f"month={month}")
     assert f"month={month}" in driver.current_url and driver.current_url.endswith(f"#m-{pid}")
     assert driver.find_element(By.ID, "h-month").text == f"Month view: {month}"
     section = driver.find_element(By.ID, f"m-{pid}")
@@ -104,7 +114,7 @@ def test_report_filters_match_the_api(demo_server: str, browser: Any) -> None:
     driver.get(f"{demo_server}/report")
     Select(driver.find_element(By.ID, "f-term")).select_by_value("ban")
     Select(driver.find_element(By.ID, "f-source")).select_by_value("press.un.org")
-    driver.find_element(By.CSS_SELECTOR, "form.filters button[type=submit]").click()
+    _click_and_load(driver, driver.find_element(By.CSS_SELECTOR, "form.filters button[type=submit]"), "term=ban")
     assert "term=ban" in driver.current_url
     api = _api(demo_server, "/scores/monthly", term="ban", source="press.un.org")
     assert api and all(i["month"] <= "2016-12" for i in api)
