@@ -134,14 +134,15 @@ def test_fragment_takes_its_sentences_cues_only_when_it_names_the_subject(matche
     assert closed.X[0, j, pair] == 0
 
 
-def test_spanish_and_french_passages_carry_cue_evidence(matcher: Matcher, embedder: Embedder) -> None:
+def test_spanish_french_and_russian_passages_carry_cue_evidence(matcher: Matcher, embedder: Embedder) -> None:
     es = ("Los regímenes autoritarios, con la eliminación de la sociedad civil y la persecución de los "
           "defensores de los derechos humanos, crean las condiciones para el extremismo.")
     fr = "Je condamne l'assassinat de défenseurs des droits humains et les attaques contre la société civile."
-    decisions = _score(matcher, embedder, [es, fr])
-    for text, dec in zip((es, fr), decisions):
+    ru = "Я осуждаю убийство правозащитника и преследование гражданского общества."
+    decisions = _score(matcher, embedder, [es, fr, ru])
+    for text, dec in zip((es, fr, ru), decisions):
         assert "P1" in dec.priorities, (text, dec.scores)
         assert dec.levels["P1"] == "explicit"
     j = matcher.ids.index("P1")
-    feats = matcher.features([es, fr], embedder.encode([es, fr]))
+    feats = matcher.features([es, fr, ru], embedder.encode([es, fr, ru]))
     assert feats.X[:, j, FEATURES.index("pair")].all()
