@@ -15,6 +15,10 @@ class AgendaError(ConfigError):
     """The agenda file is missing or does not follow the schema."""
 
 
+class GoldFileError(ConfigError):
+    """A gold file for `sgwatch eval` does not follow data/gold/EVALUATION.md."""
+
+
 class StoreError(SgwatchError):
     """The store failed; backend exception types never leak past this."""
 

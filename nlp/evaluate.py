@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from core.errors import GoldFileError
 from nlp.agenda import Agenda, load_agenda
 from nlp.embed import Embedder
 from nlp.match import DocFeatures, Matcher, MatcherParams, default_params, fit_params, save_fitted
@@ -102,12 +103,25 @@ class EvalReport:
 
 
 def read_gold(path: Path) -> list[dict[str, Any]]:
-    """Gold documents, one JSON object per line."""
+    """Gold documents, one JSON object per line (EVALUATION.md); a line that is not a document with an
+    id and passages (each with `i`, `text` and `labels`) is a GoldFileError naming the line."""
     docs = []
     with Path(path).open(encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                docs.append(json.loads(line))
+        for n, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            where = f"{path}, line {n}"
+            try:
+                doc = json.loads(line)
+            except ValueError as exc:
+                raise GoldFileError(f"{where}: not JSON ({exc})") from exc
+            if not isinstance(doc, dict) or "id" not in doc or not isinstance(doc.get("passages"), list):
+                raise GoldFileError(f"{where}: expected an object with 'id' and a 'passages' list")
+            for k, ps in enumerate(doc["passages"]):
+                if not isinstance(ps, dict) or not isinstance(ps.get("text"), str) or "i" not in ps \
+                        or not isinstance(ps.get("labels", []), list):
+                    raise GoldFileError(f"{where}: passage {k} of {doc['id']!r} needs 'i', 'text' and a 'labels' list")
+            docs.append(doc)
     return docs
 
 

@@ -140,3 +140,17 @@ def test_repeated_cross_validation_reports_spread(gold_file: Path, embedder: Emb
     for key in ("passage_micro_f1", "document_micro_f1", "explicit_recall"):
         assert 0.0 <= rep[key]["min"] <= rep[key]["mean"] <= 1.0 and rep[key]["sd"] >= 0.0
     assert "over 3 different splits" in format_report(report)
+
+
+@pytest.mark.parametrize(("line", "says"), [
+    ("not json", "line 2: not JSON"),
+    ('["a list"]', "line 2: expected an object with 'id' and a 'passages' list"),
+    ('{"id": "z", "passages": [{"text": "no index"}]}', "passage 0 of 'z' needs 'i', 'text'"),
+])
+def test_malformed_gold_line_is_a_clear_error(tmp_path: Path, line: str, says: str) -> None:
+    from core.errors import GoldFileError
+
+    path = tmp_path / "gold.jsonl"
+    path.write_text(json.dumps(GOLD[0]) + "\n" + line + "\n", encoding="utf-8")
+    with pytest.raises(GoldFileError, match=says.replace("(", r"\(").replace("[", r"\[")):
+        read_gold(path)
