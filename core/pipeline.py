@@ -80,9 +80,8 @@ class Analyzer:
 _WORKER_MATCHER: Any = None
 
 
-def _rescore_chunk(args: tuple[list[tuple[str, str, list[str], list[str], np.ndarray]], str]) -> list[list[MatchRow]]:
+def _rescore_chunk(items: list[tuple[str, str, list[str], list[str], np.ndarray]]) -> list[list[MatchRow]]:
     # plain rows, not Match objects: unpickling pydantic models costs ~40 us each in the parent
-    items, _version = args
     return _WORKER_MATCHER.match_rows_many(items)
 
 
@@ -115,7 +114,7 @@ def rescore_stored(store: Store, analyzer: Analyzer, batch_passages: int = 20000
         if pool is None:
             return batch, matcher.match_many(items, version)
         size = max(1, len(items) // n_workers)
-        chunks = [(items[i: i + size], version) for i in range(0, len(items), size)]
+        chunks = [items[i: i + size] for i in range(0, len(items), size)]
         return batch, pool.map_async(_rescore_chunk, chunks)
 
     def save(batch: list[Any], result: Any) -> None:

@@ -280,6 +280,11 @@ class CueMatcher:
         self.kind_groups = np.array([[self.index.names.index(f"{pid}|{kind}") for kind in CUE_KINDS]
                                      for pid in agenda.ids], dtype=np.int64)
         self.kind_group_pairs = [list(zip(CUE_KINDS, row)) for row in self.kind_groups.tolist()]
+        # priority index of each cue group; and of the groups that name a priority's subject (all
+        # kinds but "point"), which let a sentence fragment take its sentence's cues
+        self.group_priority = {g: j for j, row in enumerate(self.kind_groups.tolist()) for g in row}
+        self.subject_group_priority = {g: j for j, row in enumerate(self.kind_groups.tolist())
+                                       for c, g in enumerate(row) if CUE_KINDS[c] != "point"}
 
     def _tokens(self, text: str) -> list[str]:
         toks = tokens(text)
@@ -510,10 +515,7 @@ class Matcher:
         if not runs:
             return hits
         joined = cm.run_ids([" ".join(texts[a:b]) for a, b in runs])
-        # groups that let a fragment take its sentence's cues: its own strong, subject or proxy cue
-        carrier = {int(g): j for j, row in enumerate(cm.kind_groups.tolist())
-                   for c, g in enumerate(row) if CUE_KINDS[c] != "point"}
-        prio_of = {int(g): j for j, row in enumerate(cm.kind_groups.tolist()) for g in row}
+        carrier, prio_of = cm.subject_group_priority, cm.group_priority
         out = list(hits)
         for (a, b), jh in zip(runs, joined):
             for i in range(a, b):
@@ -561,13 +563,26 @@ class Matcher:
             probs[feats.skip] = 0.0
         return probs
 
+    def _thresholds(self, p: MatcherParams) -> tuple[np.ndarray, np.ndarray]:
+        """(decision, explicit) thresholds per priority."""
+        dec_t = np.array([p.decision.get(pid, 0.5) for pid in self.ids], dtype=np.float32)
+        exp_t = np.array([p.explicit.get(pid, p.decision.get(pid, 0.5)) for pid in self.ids], dtype=np.float32)
+        return dec_t, exp_t
+
+    @staticmethod
+    def _explicit(x: np.ndarray, probs: np.ndarray, exp_t: np.ndarray) -> np.ndarray:
+        """The level rule for decided pairs (features x, scores, explicit thresholds, aligned): explicit
+        when the passage itself has subject + point cues (or a strong cue and a subject) and the score
+        reaches the explicit threshold."""
+        return ((x[..., 3] > 0) | ((x[..., 2] > 0) & (x[..., 5] > 0))) & (probs >= exp_t)
+
     def decide(self, feats: DocFeatures, params: MatcherParams | None = None,
                explain: bool = True) -> list[PassageDecision]:
         """Turn features into decisions with levels, stances and (optionally) explanations."""
         p = params or self.params
         probs = self.probabilities(feats, p)
-        dec_t = np.array([p.decision.get(pid, 0.5) for pid in self.ids], dtype=np.float32)
-        exp_t = np.array([p.explicit.get(pid, p.decision.get(pid, 0.5)) for pid in self.ids], dtype=np.float32)
+        dec_t, exp_t = self._thresholds(p)
+        explicit = self._explicit(feats.X, probs, exp_t)
         out: list[PassageDecision] = []
         rounded = np.round(probs.astype(np.float64), 4)
         for i in range(len(feats.texts)):
@@ -576,9 +591,7 @@ class Matcher:
             for j in np.flatnonzero(probs[i] >= dec_t):
                 pid = self.ids[j]
                 dec.priorities.append(pid)
-                x = feats.X[i, j]
-                explicit_cues = bool(x[3]) or (bool(x[2]) and bool(x[5]))
-                dec.levels[pid] = "explicit" if explicit_cues and probs[i, j] >= exp_t[j] else "implicit"
+                dec.levels[pid] = "explicit" if explicit[i, j] else "implicit"
                 dec.stances[pid] = self.cues.stance(feats.texts[i])
                 if explain:
                     dec.explanations[pid] = self._explain(feats, i, int(j))
@@ -624,10 +637,8 @@ class Matcher:
 
     def _match_rows(self, passage_ids: Sequence[str], feats: DocFeatures) -> list[MatchRow]:
         """The decided (passage, priority) pairs of one document, as plain rows (see `MatchRow`)."""
-        p = self.params
-        probs = self.probabilities(feats, p)
-        dec_t = np.array([p.decision.get(pid, 0.5) for pid in self.ids], dtype=np.float32)
-        exp_t = np.array([p.explicit.get(pid, p.decision.get(pid, 0.5)) for pid in self.ids], dtype=np.float32)
+        probs = self.probabilities(feats, self.params)
+        dec_t, exp_t = self._thresholds(self.params)
         rows, cols = np.nonzero(probs >= dec_t)
         if rows.size == 0:
             return []
@@ -646,7 +657,7 @@ class Matcher:
         # everything per pair computed as arrays, then read as Python values (numpy scalars are slow)
         x_all = feats.X[rows, cols]
         pr = probs[rows, cols]
-        explicit = ((x_all[:, 3] > 0) | ((x_all[:, 2] > 0) & (x_all[:, 5] > 0))) & (pr >= exp_t[cols])
+        explicit = self._explicit(x_all, pr, exp_t[cols])
         scores = np.clip(np.round(pr.astype(np.float64), 4), 0.0, 1.0).tolist()
         levels = np.where(explicit, "explicit", "implicit").tolist()
         closest_all = [[(int(r), float(v)) for r, v in zip(ri, vi) if not math.isnan(v)]
@@ -680,8 +691,9 @@ class Matcher:
         agenda_version: str,
     ) -> list[list[Match]]:
         """Matches for many statements at once: (statement id, title, passage ids, texts, vectors) each."""
-        feats = self.features_many([(texts, vecs, title) for _, title, _, texts, vecs in items])
-        return [self._matches(sid, pids, f, agenda_version) for (sid, _, pids, _, _), f in zip(items, feats)]
+        model = self.embedder.model_id
+        return [rows_to_matches(sid, rows, agenda_version, model)
+                for (sid, *_), rows in zip(items, self.match_rows_many(items), strict=True)]
 
     def match_rows_many(
         self, items: Sequence[tuple[str, str | None, Sequence[str], Sequence[str], np.ndarray]],
