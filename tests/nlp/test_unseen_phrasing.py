@@ -5,17 +5,18 @@ priority and way of saying it, and near misses that must not fire: a guard on ho
 exemplars generalise beyond the wording they were written from.
 
 Written in rounds, each scored before the agenda was changed for it (a blind check of the matcher
-as it stood; each round's sentences were scored together as one document, so neighbours were
+as it stood; in rounds 1 to 5 the sentences were scored together as one document, so neighbours were
 context), then its misses used to widen the cue vocabulary of agendas/hrd_2016.yaml:
 
 - round 1 (ADDRESSES, NEAR_MISSES): 14 of 16 found, 9 of 10 near misses clean;
 - round 2: 12 of 18 sentences addressing a priority found, 12 of 12 near misses clean;
 - round 3: 11 of 18 found, 8 of 8 clean;
 - round 4: 9 of 16 found, 8 of 8 clean;
-- round 5: 11 of 20 found, 11 of 12 clean.
+- round 5: 11 of 20 found, 11 of 12 clean;
+- round 6 (each sentence scored alone): 11 of 18 found, 9 of 10 clean.
 
-So on phrasings it had not seen, the matcher was precise (2 of 50 near misses fired) and found 57 of
-88 sentences that address a priority (65 %); the misses were vocabulary gaps (a subject or point
+So on phrasings it had not seen, the matcher was precise (3 of 60 near misses fired) and found 68 of
+106 sentences that address a priority (64 %); the misses were vocabulary gaps (a subject or point
 nobody had listed), which is why each round widened the cue lists.
 Here each sentence is scored alone, as a one-passage document. Sentences it still misses are listed
 with a strict xfail and the reason.
@@ -186,6 +187,35 @@ LATER_ROUNDS = [
     ("-", "Artificial intelligence must serve humanity, and we need guardrails."),
     ("-", "I thank the non-governmental organizations for their cooperation with UNICEF in the vaccination campaign."),
     ("-", "The Security Council has a primary responsibility for the maintenance of international peace and security."),
+    # round 6 (scored one sentence at a time)
+    ("P1", "Excellencies, we meet at a time when the space for dissent is narrowing in every region. Human rights defenders are being jailed on vague charges of extremism, and their families harassed."),
+    ("P1", "I am troubled by reports that the new cybercrime law will be used to prosecute online critics."),
+    ("P1", "Let us remember the journalists who lost their lives this year simply for doing their work."),
+    ("P1", "Independent media outlets have been forced off the air, and their staff face criminal charges."),
+    ("P1", "The Secretary-General condemns the attack on the office of a women's rights organization in the capital."),
+    ("P1", "We must counter the narrative that treats civil society as the enemy."),
+    ("P1", "Land rights defenders, many of them indigenous, are being killed at a rate of more than one a week."),
+    ("P1", "The disappearance of the activist must be investigated promptly and impartially, and those responsible held accountable."),
+    ("P1", "Governments should repeal laws that restrict the registration of associations."),
+    ("P1", "Civil society organizations told me they fear reprisals from the authorities for speaking to the press."),
+    ("P2", "Civic space and access to information are essential to monitoring progress on the Sustainable Development Goals."),
+    ("P3", "I have asked our country teams to make sure that human rights defenders can turn to the United Nations when they are threatened."),
+    ("P4", "Repression breeds resentment; closing the space for peaceful dissent pushes people towards violence."),
+    ("P5", "The detention of opposition figures and activists is a red flag that the international community must not ignore."),
+    ("P7", "The Youth Strategy was co-created with young activists and civil society organizations from every region."),
+    ("P8", "It is unacceptable that organizations are denied consultative status because of their human rights work."),
+    ("P9", "Those who cooperate with the United Nations' human rights mechanisms must be able to do so without fear of retaliation."),
+    ("P9", "An activist was arrested at the airport on his return from the Human Rights Council session in Geneva."),
+    ("-", "The global economy is slowing, and developing countries face a cascade of crises."),
+    ("-", "I welcome the efforts of the African Union to mediate in the conflict."),
+    ("-", "The United Nations stands in solidarity with the people of Türkiye and Syria after the earthquake."),
+    ("-", "Civil society was represented at the conference alongside governments and the private sector."),
+    ("-", "Climate activists are right to demand more ambition from the biggest emitters."),
+    ("-", "We must protect children from online exploitation and abuse."),
+    ("-", "The rights of older persons must be respected."),
+    ("-", "We honour the peacekeepers who gave their lives in the service of peace."),
+    ("-", "Press freedom day gives us a chance to reflect on the role of information in democracy."),
+    ("-", "I thank the staff of the Office of the High Commissioner for Human Rights for their work."),
 ]
 
 
