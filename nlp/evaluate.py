@@ -329,15 +329,12 @@ def cross_validate(
 
 def fit(gold_path: Path, embedder: Embedder, agenda: Agenda, out: Path | None = None) -> tuple[MatcherParams, Path]:
     """Fit the matcher on the whole gold file and save the artefact beside the agenda."""
-    docs = read_gold(gold_path)
-    matcher = Matcher(agenda, embedder, params=default_params(agenda))
-    feats = doc_features(matcher, docs)
-    labels = [_label_matrix(d, matcher.ids) for d in docs]
-    params = fit_params(matcher, feats, labels)
+    gs = GoldSet.load(gold_path, embedder, agenda)
+    params = fit_params(gs.matcher, gs.feats, gs.labels)
     meta = {
         "gold": Path(gold_path).name,
         "gold_sha1": hashlib.sha1(Path(gold_path).read_bytes()).hexdigest()[:12],
-        "documents": len(docs),
+        "documents": len(gs.docs),
         "fitted_at": time.strftime("%Y-%m-%d"),
     }
     path = save_fitted(agenda, embedder.model_id, params, meta, out)
